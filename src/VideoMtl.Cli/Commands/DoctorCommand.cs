@@ -1,0 +1,31 @@
+using System.CommandLine;
+using VideoMtl.Cli.Doctor;
+
+namespace VideoMtl.Cli.Commands;
+
+/// <summary><c>videomtl doctor</c>: what this machine offers; exit 0 when the pipeline can run.</summary>
+internal static class DoctorCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var json = new Option<bool>("--json") { Description = "Print the report as JSON" };
+        var ortLib = new Option<string?>("--ort-lib") { Description = "Path to libonnxruntime.so (default: VIDEOMTL_ORT_LIB, then the setup.sh install)" };
+        var model = new Option<string?>("--model") { Description = "Model to check (default: models/yolov8n-mt.onnx)" };
+        var command = new Command("doctor", "Check OpenCV, ONNX Runtime, execution providers, GPU and the model") { json, ortLib, model };
+        command.SetAction(parse =>
+        {
+            var report = new DoctorRunner(parse.GetValue(ortLib), parse.GetValue(model)).Run();
+            if (parse.GetValue(json))
+            {
+                report.WriteJson(output);
+            }
+            else
+            {
+                report.WriteText(output);
+            }
+
+            return report.Ready ? 0 : 1;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using VideoMtl.Onnx;
+using VideoMtl.Vision;
+
+namespace VideoMtl.Cli.Doctor;
+
+/// <summary>Checks every native piece the pipeline needs, each in isolation so one failure does not hide the rest.</summary>
+internal sealed class DoctorRunner
+{
+    private static readonly string[] RequiredVideoBackends = ["FFMPEG"];
+    private static readonly string[] ReportedVideoBackends = ["FFMPEG", "GSTREAMER", "V4L2"];
+
+    private readonly string? _ortLibrary;
+    private readonly string _modelPath;
+    private readonly bool _modelIsExplicit;
+
+    public DoctorRunner(string? ortLibrary, string? modelPath)
+    {
+        _ortLibrary = ortLibrary;
+        _modelIsExplicit = modelPath is not null;
+        _modelPath = modelPath ?? RepositoryPaths.DefaultModel;
+    }
+
+    public DoctorReport Run()
+    {
+        var checks = new List<DoctorCheck>
+        {
+            new(".NET", CheckStatus.Ok, $"{RuntimeInformation.FrameworkDescription} ({RuntimeInformation.RuntimeIdentifier})"),
+            Guard("OpenCV", CheckOpenCv),
+        };
+        var ort = Guard("ONNX Runtime", CheckOnnxRuntime);
+        checks.Add(ort);
+        if (ort.Status != CheckStatus.Fail)
+        {
+            checks.Add(Guard("CUDA provider", () => CheckProvider(ExecutionDevice.Cuda)));
+            checks.Add(Guard("TensorRT provider", () => CheckProvider(ExecutionDevice.TensorRt)));
+        }
+
+        checks.Add(new DoctorCheck("CPU", CheckStatus.Info, $"{Environment.ProcessorCount} logical cores{CpuModel()}"));
+        checks.Add(Guard("GPU", CheckGpu));
+        checks.Add(ort.Status == CheckStatus.Fail
+            ? new DoctorCheck("Model", CheckStatus.Fail, "not checked: ONNX Runtime is not available", "fix ONNX Runtime first")
+            : Guard("Model", CheckModel));
+        return new DoctorReport(checks);
+    }
+
+    private static DoctorCheck Guard(string name, Func<DoctorCheck> check)
+    {
+        try
+        {
+            return check();
+        }
+        catch (DllNotFoundException e)
+        {
+            return new DoctorCheck(name, CheckStatus.Fail, FirstLine(e.Message), "run ./setup.sh (it installs OpenCV and builds the native shim)");
+        }
+        catch (Exception e) when (e is OrtException or VisionException or IOException or InvalidOperationException)
+        {
+            return new DoctorCheck(name, CheckStatus.Fail, FirstLine(e.Message), "run ./setup.sh");
+        }
+    }
+
+    private static DoctorCheck CheckOpenCv()
+    {
+        string version = OpenCvInfo.Version;
+        var backends = OpenCvInfo.VideoBackends;
+        var shown = ReportedVideoBackends.Select(b => $"{b} {(backends.Contains(b) ? "yes" : "no")}");
+        string detail = $"{version}; video I/O: {string.Join(", ", shown)} (all: {string.Join(",", backends)})";
+        var missing = RequiredVideoBackends.Where(b => !backends.Contains(b)).ToArray();
+        return missing.Length == 0
+            ? new DoctorCheck("OpenCV", CheckStatus.Ok, detail)
+            : new DoctorCheck("OpenCV", CheckStatus.Fail, detail, $"OpenCV lacks {string.Join(", ", missing)}: install Debian's libopencv-dev (apt-get install libopencv-dev)");
+    }
+
+    private DoctorCheck CheckOnnxRuntime()
+    {
+        var runtime = OrtRuntime.Load(_ortLibrary, OrtLogLevel.Fatal);
+        var providers = runtime.AvailableProviders;
+        string detail = $"{runtime.Version} from {runtime.Location.Path} ({runtime.Location.Origin}); providers compiled in: {string.Join(", ", providers)}";
+        return providers.Contains("CPUExecutionProvider")
+            ? new DoctorCheck("ONNX Runtime", CheckStatus.Ok, detail)
+            : new DoctorCheck("ONNX Runtime", CheckStatus.Fail, detail, "this ONNX Runtime build has no CPU provider; run ./setup.sh");
+    }
+
+    private static DoctorCheck CheckProvider(ExecutionDevice device)
+    {
+        var runtime = OrtRuntime.Load();
+        string name = device == ExecutionDevice.Cuda ? "CUDA provider" : "TensorRT provider";
+        string providerName = device == ExecutionDevice.Cuda ? "CUDAExecutionProvider" : "TensorrtExecutionProvider";
+        if (!runtime.AvailableProviders.Contains(providerName))
+        {
+            return new DoctorCheck(name, CheckStatus.Info, "not compiled into this ONNX Runtime build (--device falls back to CPU)");
+        }
+
+        var probe = runtime.ProbeProviderLibrary(device);
+        return probe.Loadable
+            ? new DoctorCheck(name, CheckStatus.Ok, probe.Detail)
+            : new DoctorCheck(name, CheckStatus.Info, $"compiled in, but its library cannot be loaded: {probe.Detail} (--device {device.ToString().ToLowerInvariant()} falls back to CPU)");
+    }
+
+    private static DoctorCheck CheckGpu()
+    {
+        try
+        {
+            var start = new ProcessStartInfo("nvidia-smi", "--query-gpu=name,memory.total,driver_version --format=csv,noheader")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            using var process = Process.Start(start);
+            if (process is null)
+            {
+                return new DoctorCheck("GPU", CheckStatus.Info, "none found (nvidia-smi did not start)");
+            }
+
+            string text = process.StandardOutput.ReadToEnd().Trim();
+            if (!process.WaitForExit(10_000) || process.ExitCode != 0 || text.Length == 0)
+            {
+                return new DoctorCheck("GPU", CheckStatus.Info, "none found (nvidia-smi reports no usable GPU)");
+            }
+
+            return new DoctorCheck("GPU", CheckStatus.Info, string.Join("; ", text.Split('\n', StringSplitOptions.TrimEntries)));
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return new DoctorCheck("GPU", CheckStatus.Info, "none found (nvidia-smi is not installed)");
+        }
+    }
+
+    private DoctorCheck CheckModel()
+    {
+        if (!File.Exists(_modelPath))
+        {
+            // Until the model builder has produced the default model, its absence does not stop
+            // the interop layers from working; an explicitly named model must exist.
+            return _modelIsExplicit
+                ? new DoctorCheck("Model", CheckStatus.Fail, $"model file not found: {_modelPath}", "check the --model path")
+                : new DoctorCheck("Model", CheckStatus.Warning, $"default model not built yet: {_modelPath}", "run ./setup.sh");
+        }
+
+        using var session = InferenceSession.Create(_modelPath, new InferenceSessionOptions { LogLevel = OrtLogLevel.Fatal });
+        string inputs = string.Join("; ", session.Inputs.Select(n => n.ToString()));
+        string outputs = string.Join("; ", session.Outputs.Select(n => n.ToString()));
+        return new DoctorCheck("Model", CheckStatus.Ok, $"{_modelPath}: inputs {inputs}; outputs {outputs}");
+    }
+
+    private static string CpuModel()
+    {
+        try
+        {
+            string? line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            return line is null ? string.Empty : $" ({line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim()})";
+        }
+        catch (IOException)
+        {
+            return string.Empty;
+        }
+    }
+
+    private static string FirstLine(string text)
+    {
+        int newline = text.IndexOf('\n', StringComparison.Ordinal);
+        return (newline < 0 ? text : text[..newline]).Trim();
+    }
+}

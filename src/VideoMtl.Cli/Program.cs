@@ -1,0 +1,3 @@
+using VideoMtl.Cli;
+
+return CliApplication.Run(args, Console.Out, Console.Error);

@@ -79,7 +79,8 @@ public sealed unsafe class VideoCapture : IDisposable
 
     /// <summary>
     /// Reads the next frame into <paramref name="frame"/> (its buffer is reused when the size matches).
-    /// Returns false at the end of a file or when a stream stops delivering within the read timeout.
+    /// Returns false at the end of a file or when a stream stops delivering within the read timeout;
+    /// the buffer is then empty (OpenCV releases it), so keep no pixels across a failed read.
     /// </summary>
     public bool Read(ImageBuffer frame, out FrameInfo info)
     {

@@ -12,39 +12,44 @@ public static class OrtLibraryLocator
     /// <summary>The version setup.sh installs (from the onnxruntime-node npm package).</summary>
     public const string InstalledVersion = "1.30.0";
 
-    public static string CacheRoot
-    {
-        get
-        {
-            string? explicitRoot = Environment.GetEnvironmentVariable("VIDEOMTL_CACHE_DIR");
-            if (!string.IsNullOrEmpty(explicitRoot))
-            {
-                return explicitRoot;
-            }
+    public static string CacheRoot => CacheRootFrom(Environment.GetEnvironmentVariable);
 
-            string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-            string baseDir = !string.IsNullOrEmpty(xdg)
-                ? xdg
-                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-            return Path.Combine(baseDir, "videomtl");
-        }
-    }
+    public static string DefaultInstallPath => InstallPathFrom(Environment.GetEnvironmentVariable);
 
-    public static string DefaultInstallPath => Path.Combine(CacheRoot, "onnxruntime", InstalledVersion, "libonnxruntime.so.1");
+    public static OrtLibraryLocation Resolve(string? explicitPath = null) => Resolve(explicitPath, Environment.GetEnvironmentVariable);
 
-    public static OrtLibraryLocation Resolve(string? explicitPath = null)
+    /// <summary>The same resolution over a given environment (tests must not change the process's own).</summary>
+    internal static OrtLibraryLocation Resolve(string? explicitPath, Func<string, string?> environment)
     {
         if (!string.IsNullOrWhiteSpace(explicitPath))
         {
             return new OrtLibraryLocation(Path.GetFullPath(explicitPath), "the --ort-lib option");
         }
 
-        string? fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        string? fromEnvironment = environment(EnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(fromEnvironment))
         {
             return new OrtLibraryLocation(Path.GetFullPath(fromEnvironment), EnvironmentVariable);
         }
 
-        return new OrtLibraryLocation(DefaultInstallPath, "the setup.sh install location");
+        return new OrtLibraryLocation(InstallPathFrom(environment), "the setup.sh install location");
+    }
+
+    private static string InstallPathFrom(Func<string, string?> environment) =>
+        Path.Combine(CacheRootFrom(environment), "onnxruntime", InstalledVersion, "libonnxruntime.so.1");
+
+    private static string CacheRootFrom(Func<string, string?> environment)
+    {
+        string? explicitRoot = environment("VIDEOMTL_CACHE_DIR");
+        if (!string.IsNullOrEmpty(explicitRoot))
+        {
+            return explicitRoot;
+        }
+
+        string? xdg = environment("XDG_CACHE_HOME");
+        string baseDir = !string.IsNullOrEmpty(xdg)
+            ? xdg
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        return Path.Combine(baseDir, "videomtl");
     }
 }

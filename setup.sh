@@ -3,6 +3,8 @@
 #   1. Debian packages (OpenCV, CMake, g++, FFmpeg, ...)            needs root (or sudo) the first time
 #   2. libonnxruntime.so.1 from the onnxruntime-node npm package     into $VIDEOMTL_CACHE_DIR (outside git)
 #   3. dotnet build of the solution (which also builds the C++ shim with CMake)
+#   4. the default multi-task model models/yolov8n-mt.onnx, built from the Ultralytics exports found in
+#      models/sources/ first, then ../shared/models/ (or $VIDEOMTL_SHARED_DIR/models)
 # Usage: ./setup.sh [--quiet]
 set -euo pipefail
 
@@ -63,5 +65,26 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 if ! out=$(dotnet build "$ROOT/VideoMtl.sln" -c Release -nologo -v q 2>&1); then
   echo "$out" | grep -E "error|Error" | head -20 >&2
   die "build failed"
+fi
+
+# --- 4. Default model ----------------------------------------------------------------------------------
+MODEL=$ROOT/models/yolov8n-mt.onnx
+if [ ! -s "$MODEL" ]; then
+  SHARED=${VIDEOMTL_SHARED_DIR:-$ROOT/../shared}
+  find_source() {
+    for dir in "$ROOT/models/sources" "$SHARED/models"; do
+      [ -s "$dir/$1" ] && { echo "$dir/$1"; return 0; }
+    done
+    return 1
+  }
+  seg=$(find_source yolov8n-seg-uint8.onnx || find_source yolov8n-seg.onnx) \
+    || die "no segmentation export found: put yolov8n-seg-uint8.onnx (or yolov8n-seg.onnx) in models/sources/"
+  pose=$(find_source yolov8n-pose-uint8.onnx || find_source yolov8n-pose.onnx) \
+    || die "no pose export found: put yolov8n-pose-uint8.onnx (or yolov8n-pose.onnx) in models/sources/"
+  verify=()
+  [ -s "$SHARED/media/bus.jpg" ] && verify=(--verify-image "$SHARED/media/bus.jpg")
+  say "building the default model from $seg and $pose"
+  dotnet "$ROOT/src/VideoMtl.Cli/bin/Release/net10.0/videomtl.dll" model build \
+    --segment "$seg" --pose "$pose" -o "$MODEL" "${verify[@]}" >&2 || die "building the default model failed"
 fi
 say "ready"

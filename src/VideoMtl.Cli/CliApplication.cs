@@ -22,6 +22,7 @@ internal static class CliApplication
         var root = new RootCommand("VideoMtl: real-time video analytics (detection, pose, segmentation) with one ONNX model");
         root.Options.Add(VerboseOption);
         root.Subcommands.Add(DoctorCommand.Create(output));
+        root.Subcommands.Add(ModelCommand.Create(output));
 
         var parse = root.Parse(args);
         bool verbose = parse.GetValue(VerboseOption);

@@ -133,17 +133,16 @@ internal sealed class DoctorRunner
     {
         if (!File.Exists(_modelPath))
         {
-            // Until the model builder has produced the default model, its absence does not stop
-            // the interop layers from working; an explicitly named model must exist.
             return _modelIsExplicit
                 ? new DoctorCheck("Model", CheckStatus.Fail, $"model file not found: {_modelPath}", "check the --model path")
-                : new DoctorCheck("Model", CheckStatus.Warning, $"default model not built yet: {_modelPath}", "run ./setup.sh");
+                : new DoctorCheck("Model", CheckStatus.Fail, $"default model not built: {_modelPath}", "run ./setup.sh (it builds the model from models/sources/ or ../shared/models/)");
         }
 
         using var session = InferenceSession.Create(_modelPath, new InferenceSessionOptions { LogLevel = OrtLogLevel.Fatal });
         string inputs = string.Join("; ", session.Inputs.Select(n => n.ToString()));
         string outputs = string.Join("; ", session.Outputs.Select(n => n.ToString()));
-        return new DoctorCheck("Model", CheckStatus.Ok, $"{_modelPath}: inputs {inputs}; outputs {outputs}");
+        string tasks = session.Metadata.CustomMetadata.TryGetValue("videomtl.tasks", out string? t) ? $"tasks {t}; " : string.Empty;
+        return new DoctorCheck("Model", CheckStatus.Ok, $"{_modelPath}: {tasks}inputs {inputs}; outputs {outputs}");
     }
 
     private static string CpuModel()

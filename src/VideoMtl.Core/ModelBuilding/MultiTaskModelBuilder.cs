@@ -1,0 +1,358 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+using VideoMtl.Onnx;
+using VideoMtl.Vision;
+using Proto = global::Onnx;
+
+namespace VideoMtl.Core.ModelBuilding;
+
+/// <summary>
+/// Builds one multi-task model from Ultralytics-style segment, pose (and optionally detect) exports:
+/// dequantizes, makes the batch symbolic, composes the heads behind one input, writes metadata, and
+/// verifies the result with ONNX Runtime before anything is written.
+/// </summary>
+public sealed partial class MultiTaskModelBuilder
+{
+    /// <summary>Composite vs. standalone float head: the same arithmetic, so anything above this is a bug.</summary>
+    public const double HeadTolerance = 1e-3;
+
+    /// <summary>Batch of 4 vs. 4 single runs: kernels may sum in another order, nothing more.</summary>
+    public const double BatchTolerance = 2e-2;
+
+    // COCO keypoints (the pose model's 17, in output order) and the limbs drawn between them.
+    private static readonly string[] CocoKeypoints =
+    [
+        "nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder", "left_elbow",
+        "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",
+    ];
+
+    private static readonly int[][] CocoSkeleton =
+    [
+        [15, 13], [13, 11], [16, 14], [14, 12], [11, 12], [5, 11], [6, 12], [5, 6], [5, 7], [6, 8], [7, 9], [8, 10],
+        [1, 2], [0, 1], [0, 2], [1, 3], [2, 4], [3, 5], [4, 6],
+    ];
+
+    private readonly ILogger? _logger;
+
+    public MultiTaskModelBuilder(ILogger? logger = null)
+    {
+        _logger = logger;
+    }
+
+    public ModelBuildResult Build(ModelBuildRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var sources = new List<(string Task, string Path, string Prefix, Dictionary<string, string> Outputs)>
+        {
+            ("segment", request.SegmentModel, "seg", new() { ["output0"] = "seg_boxes", ["output1"] = "seg_protos" }),
+            ("pose", request.PoseModel, "pose", new() { ["output0"] = "pose" }),
+        };
+        if (request.DetectModel is not null)
+        {
+            sources.Add(("detect", request.DetectModel, "det", new() { ["output0"] = "det_boxes" }));
+        }
+
+        string? outputDir = Path.GetDirectoryName(Path.GetFullPath(request.OutputPath));
+        if (outputDir is null || !Directory.Exists(outputDir))
+        {
+            throw new DirectoryNotFoundException($"output folder does not exist: {outputDir} (create it first)");
+        }
+
+        var heads = new List<HeadGraph>();
+        var originals = new List<byte[]>();
+        var standalone = new List<byte[]>();
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        int convs = 0, reshapes = 0, removed = 0;
+        foreach (var (task, path, prefix, outputs) in sources)
+        {
+            byte[] bytes = ReadModelFile(path, task);
+            var model = ParseModel(bytes, path);
+            var props = model.MetadataProps.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+            CheckTask(props, task, path);
+            CheckOutputs(model, outputs.Keys, path, task);
+
+            int rewritten = QuantizedConvRewriter.Rewrite(model.Graph);
+            var (deadNodes, _) = DeadNodeEliminator.Run(model.Graph);
+            int batchReshapes = BatchDimensionRewriter.Rewrite(model.Graph);
+            model.MetadataProps.Clear();
+            _logger?.LogInformation(
+                "{Task}: {Convs} ConvInteger → Conv, {Dead} dead nodes removed, {Reshapes} reshapes made batch-agnostic",
+                task, rewritten, deadNodes, batchReshapes);
+            convs += rewritten;
+            removed += deadNodes;
+            reshapes += batchReshapes;
+
+            originals.Add(bytes);
+            standalone.Add(model.ToByteArray());
+            heads.Add(new HeadGraph(prefix, model, outputs));
+            MergeSourceMetadata(metadata, props, task, path, bytes);
+        }
+
+        var composite = GraphComposer.Compose(heads, "videomtl_multitask");
+        var tasks = sources.Select(s => s.Task).ToList();
+        metadata[ModelMetadataKeys.Format] = "1";
+        metadata[ModelMetadataKeys.Tasks] = string.Join(',', tasks);
+        metadata[ModelMetadataKeys.Outputs] = DescribeOutputs(request.DetectModel is not null, metadata);
+        metadata[ModelMetadataKeys.KeypointNames] = JsonSerializer.Serialize(CocoKeypoints);
+        metadata[ModelMetadataKeys.Skeleton] = JsonSerializer.Serialize(CocoSkeleton);
+        foreach (var (key, value) in metadata.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            composite.MetadataProps.Add(new Proto.StringStringEntryProto { Key = key, Value = value });
+        }
+
+        byte[] compositeBytes = composite.ToByteArray();
+        var verification = Verify(compositeBytes, heads, standalone, originals, request.VerifyImages);
+
+        // Write next to the target and move into place: a failed or interrupted build never leaves
+        // a truncated model where the pipeline would pick it up.
+        string temporary = request.OutputPath + ".partial";
+        File.WriteAllBytes(temporary, compositeBytes);
+        File.Move(temporary, request.OutputPath, overwrite: true);
+        return new ModelBuildResult(
+            Path.GetFullPath(request.OutputPath),
+            compositeBytes.Length,
+            tasks,
+            composite.Graph.Output.Select(o => o.Name).ToList(),
+            convs,
+            reshapes,
+            removed,
+            verification);
+    }
+
+    private static byte[] ReadModelFile(string path, string task)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{task} model not found: {path}");
+        }
+
+        return File.ReadAllBytes(path);
+    }
+
+    private static Proto.ModelProto ParseModel(byte[] bytes, string path)
+    {
+        try
+        {
+            var model = Proto.ModelProto.Parser.ParseFrom(bytes);
+            return model.Graph is null || model.Graph.Node.Count == 0
+                ? throw new InvalidDataException($"{path} is not an ONNX model (no graph)")
+                : model;
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new InvalidDataException($"{path} is not an ONNX model: {e.Message}");
+        }
+    }
+
+    private static void CheckTask(Dictionary<string, string> props, string task, string path)
+    {
+        if (props.TryGetValue("task", out string? declared) && declared != task)
+        {
+            throw new InvalidDataException($"{path} is a '{declared}' model (its metadata says so), but it was given as the {task} model");
+        }
+    }
+
+    private static void CheckOutputs(Proto.ModelProto model, IEnumerable<string> expected, string path, string task)
+    {
+        var actual = model.Graph.Output.Select(o => o.Name).ToList();
+        if (!actual.OrderBy(n => n, StringComparer.Ordinal).SequenceEqual(expected.OrderBy(n => n, StringComparer.Ordinal)))
+        {
+            throw new InvalidDataException(
+                $"{path} has outputs [{string.Join(", ", actual)}], but a {task} export has [{string.Join(", ", expected)}]");
+        }
+    }
+
+    private static void MergeSourceMetadata(Dictionary<string, string> metadata, Dictionary<string, string> props, string task, string path, byte[] bytes)
+    {
+        metadata[$"{ModelMetadataKeys.SourcePrefix}{task}.file"] = Path.GetFileName(path);
+        metadata[$"{ModelMetadataKeys.SourcePrefix}{task}.sha256"] = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        if (props.TryGetValue("imgsz", out string? size))
+        {
+            if (metadata.TryGetValue(ModelMetadataKeys.ImageSize, out string? previous) && previous != size)
+            {
+                throw new InvalidDataException($"{path} takes {size} images but the other heads take {previous}");
+            }
+
+            metadata[ModelMetadataKeys.ImageSize] = size;
+        }
+
+        if (props.TryGetValue("stride", out string? stride))
+        {
+            metadata[ModelMetadataKeys.Stride] = stride;
+        }
+
+        if (task == "pose")
+        {
+            metadata[ModelMetadataKeys.KeypointShape] = props.GetValueOrDefault("kpt_shape", "[17, 3]");
+            metadata["videomtl.pose_names"] = JsonSerializer.Serialize(ParseNames(props.GetValueOrDefault("names", "{0: 'person'}")));
+        }
+        else if (!metadata.ContainsKey(ModelMetadataKeys.Names) && props.TryGetValue("names", out string? names))
+        {
+            metadata[ModelMetadataKeys.Names] = JsonSerializer.Serialize(ParseNames(names));
+        }
+
+        if (props.TryGetValue("license", out string? license))
+        {
+            metadata["license"] = license;
+        }
+    }
+
+    /// <summary>Ultralytics writes names as a Python dict literal: {0: 'person', 1: 'bicycle', ...}.</summary>
+    internal static SortedDictionary<string, string> ParseNames(string text)
+    {
+        var names = new SortedDictionary<string, string>(Comparer<string>.Create((a, b) => int.Parse(a, CultureInfo.InvariantCulture).CompareTo(int.Parse(b, CultureInfo.InvariantCulture))));
+        foreach (Match m in PythonDictEntry().Matches(text))
+        {
+            names[m.Groups["id"].Value] = m.Groups["name"].Value;
+        }
+
+        return names.Count > 0 ? names : throw new InvalidDataException($"cannot read class names from '{text}'");
+    }
+
+    private static string DescribeOutputs(bool withDetect, Dictionary<string, string> metadata)
+    {
+        int classes = JsonSerializer.Deserialize<Dictionary<string, string>>(metadata[ModelMetadataKeys.Names])!.Count;
+        var outputs = new Dictionary<string, object>
+        {
+            ["seg_boxes"] = new { task = "segment", kind = "boxes", layout = "xywh+scores+coefficients", classes, mask_coefficients = 32 },
+            ["seg_protos"] = new { task = "segment", kind = "prototypes", layout = "coefficients×h×w" },
+            ["pose"] = new { task = "pose", kind = "boxes", layout = "xywh+scores+keypoints", classes = 1, keypoints = 17, values_per_keypoint = 3 },
+        };
+        if (withDetect)
+        {
+            outputs["det_boxes"] = new { task = "detect", kind = "boxes", layout = "xywh+scores", classes };
+        }
+
+        return JsonSerializer.Serialize(outputs);
+    }
+
+    private List<HeadVerification> Verify(
+        byte[] composite, List<HeadGraph> heads, List<byte[]> standalone, List<byte[]> originals, IReadOnlyList<string> images)
+    {
+        var quiet = new InferenceSessionOptions { LogLevel = OrtLogLevel.Error };
+        using var compositeSession = InferenceSession.Create(composite, quiet);
+        var (height, width) = InputSize(compositeSession);
+        float[] single = LetterboxedInput(images, width, height, 0);
+        var batch = Enumerable.Range(0, 4).SelectMany(i => LetterboxedInput(images, width, height, i)).ToArray();
+
+        var compositeSingle = RunAll(compositeSession, single, 1, width, height);
+        var compositeBatch = RunAll(compositeSession, batch, 4, width, height);
+        var compositeSingles = Enumerable.Range(0, 4)
+            .Select(i => RunAll(compositeSession, batch.AsSpan(i * 3 * width * height, 3 * width * height).ToArray(), 1, width, height))
+            .ToList();
+
+        var results = new List<HeadVerification>();
+        for (int h = 0; h < heads.Count; h++)
+        {
+            using var floatHead = InferenceSession.Create(standalone[h], quiet);
+            using var source = InferenceSession.Create(originals[h], quiet);
+            var floatOut = RunAll(floatHead, single, 1, width, height);
+            var sourceOut = RunAll(source, single, 1, width, height);
+            foreach (var (sourceName, compositeName) in heads[h].OutputNames)
+            {
+                double toFloat = MaxAbsDiff(compositeSingle[compositeName], floatOut[sourceName]);
+                double toSource = MaxAbsDiff(compositeSingle[compositeName], sourceOut[sourceName]);
+                double batchDiff = 0;
+                int per = compositeBatch[compositeName].Length / 4;
+                for (int i = 0; i < 4; i++)
+                {
+                    batchDiff = Math.Max(batchDiff, MaxAbsDiff(compositeBatch[compositeName].AsSpan(i * per, per), compositeSingles[i][compositeName]));
+                }
+
+                results.Add(new HeadVerification(compositeName, toFloat, toSource, batchDiff));
+                if (toFloat > HeadTolerance)
+                {
+                    throw new InvalidDataException($"verification failed: composite output {compositeName} differs from the standalone head by {toFloat:G3} (limit {HeadTolerance})");
+                }
+
+                if (batchDiff > BatchTolerance)
+                {
+                    throw new InvalidDataException($"verification failed: {compositeName} for a batch of 4 differs from single runs by {batchDiff:G3} (limit {BatchTolerance}); the batch dimension is not symbolic everywhere");
+                }
+            }
+        }
+
+        return results;
+    }
+
+    private static (int Height, int Width) InputSize(InferenceSession session)
+    {
+        var shape = session.Inputs[0].Shape;
+        return shape.Count == 4 && shape[2] > 0 && shape[3] > 0
+            ? ((int)shape[2], (int)shape[3])
+            : throw new InvalidDataException($"model input {session.Inputs[0]} is not [batch,3,H,W]");
+    }
+
+    private static Dictionary<string, float[]> RunAll(InferenceSession session, float[] input, int batch, int width, int height)
+    {
+        using var tensor = OrtTensor.FromMemory<float>(input, [batch, 3, height, width]);
+        var outputs = session.Run([tensor]);
+        try
+        {
+            return session.Outputs.Select((o, i) => (o.Name, Data: outputs[i].GetData<float>().ToArray())).ToDictionary(p => p.Name, p => p.Data, StringComparer.Ordinal);
+        }
+        finally
+        {
+            foreach (var output in outputs)
+            {
+                output.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Image <paramref name="index"/> of the verification set, letterboxed; synthetic when no image is given.</summary>
+    private static float[] LetterboxedInput(IReadOnlyList<string> images, int width, int height, int index)
+    {
+        var transform = new LetterboxTransform(width, height);
+        var tensor = new float[transform.TensorLength];
+        if (images.Count > 0)
+        {
+            using var image = ImageBuffer.Load(images[index % images.Count]);
+            transform.Apply(image, tensor);
+            if (index >= images.Count)
+            {
+                // Repeated images are mirrored so the four batch entries still differ.
+                for (int plane = 0; plane < 3; plane++)
+                {
+                    for (int y = 0; y < height; y++)
+                    {
+                        tensor.AsSpan((plane * width * height) + (y * width), width).Reverse();
+                    }
+                }
+            }
+
+            return tensor;
+        }
+
+        var random = new Random(1234 + index);
+        for (int i = 0; i < tensor.Length; i++)
+        {
+            tensor[i] = random.NextSingle();
+        }
+
+        return tensor;
+    }
+
+    private static double MaxAbsDiff(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        if (a.Length != b.Length)
+        {
+            return double.PositiveInfinity;
+        }
+
+        double max = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            max = Math.Max(max, Math.Abs(a[i] - b[i]));
+        }
+
+        return max;
+    }
+
+    [GeneratedRegex(@"(?<id>\d+)\s*:\s*(?<q>['""])(?<name>.*?)\k<q>")]
+    private static partial Regex PythonDictEntry();
+}

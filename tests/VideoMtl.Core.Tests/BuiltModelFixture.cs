@@ -1,0 +1,27 @@
+using VideoMtl.Core.ModelBuilding;
+using VideoMtl.TestSupport;
+using Proto = global::Onnx;
+
+namespace VideoMtl.Core.Tests;
+
+/// <summary>Builds the multi-task model from the shared exports once for the builder tests.</summary>
+public sealed class BuiltModelFixture : IDisposable
+{
+    private readonly TemporaryDirectory _directory = new();
+
+    public BuiltModelFixture()
+    {
+        Path = _directory.File("mt.onnx");
+        Result = new MultiTaskModelBuilder().Build(new ModelBuildRequest(
+            TestData.Model("yolov8n-seg-uint8.onnx"), TestData.Model("yolov8n-pose-uint8.onnx"), null, Path, [TestData.BusJpg]));
+        Model = Proto.ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path));
+    }
+
+    public string Path { get; }
+
+    public ModelBuildResult Result { get; }
+
+    internal Proto.ModelProto Model { get; }
+
+    public void Dispose() => _directory.Dispose();
+}

@@ -1,0 +1,167 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using VideoMtl.Core.ModelBuilding;
+using VideoMtl.Onnx;
+using VideoMtl.TestSupport;
+using Proto = global::Onnx;
+
+namespace VideoMtl.Core.Tests;
+
+public sealed class MultiTaskModelBuilderTests : IClassFixture<BuiltModelFixture>
+{
+    private readonly BuiltModelFixture _built;
+
+    public MultiTaskModelBuilderTests(BuiltModelFixture built)
+    {
+        _built = built;
+    }
+
+    [Fact]
+    public void No_quantized_operator_is_left_and_every_conv_is_float()
+    {
+        var ops = _built.Model.Graph.Node.Select(n => n.OpType).ToList();
+        Assert.DoesNotContain("ConvInteger", ops);
+        Assert.DoesNotContain("DynamicQuantizeLinear", ops);
+        Assert.DoesNotContain("Cast", ops);
+        Assert.Equal(76 + 73, ops.Count(o => o == "Conv"));
+        Assert.Equal(149, _built.Result.ConvIntegerRewritten);
+        Assert.All(_built.Model.Graph.Initializer, t => Assert.NotEqual(OnnxTensors.UInt8, t.DataType));
+    }
+
+    [Fact]
+    public void First_layer_weights_equal_the_dequantized_source_values()
+    {
+        var source = Proto.ModelProto.Parser.ParseFrom(File.ReadAllBytes(TestData.Model("yolov8n-seg-uint8.onnx")));
+        var init = source.Graph.Initializer.ToDictionary(t => t.Name);
+        int[] q = OnnxTensors.ReadQuantized(init["model.0.conv.weight_quantized"]);
+        int zero = OnnxTensors.ReadQuantized(init["model.0.conv.weight_zero_point"])[0];
+        float scale = OnnxTensors.ReadFloats(init["model.0.conv.weight_scale"])[0];
+
+        var built = _built.Model.Graph.Initializer.Single(t => t.Name == "seg/model.0.conv.weight");
+        Assert.Equal(new long[] { 16, 3, 3, 3 }, built.Dims);
+        float[] w = OnnxTensors.ReadFloats(built);
+        Assert.Equal(q.Length, w.Length);
+        for (int i = 0; i < w.Length; i++)
+        {
+            Assert.Equal((q[i] - zero) * scale, w[i]);
+        }
+    }
+
+    [Fact]
+    public void Batch_is_symbolic_and_bias_reshapes_are_untouched()
+    {
+        var graph = _built.Model.Graph;
+        Assert.Equal("batch", graph.Input.Single().Type.TensorType.Shape.Dim[0].DimParam);
+        Assert.All(graph.Output, o => Assert.Equal("batch", o.Type.TensorType.Shape.Dim[0].DimParam));
+        var index = new OnnxGraphIndex(graph);
+        int activation = 0;
+        foreach (var reshape in graph.Node.Where(n => n.OpType == "Reshape"))
+        {
+            var shape = index.ConstantValue(reshape.Input[1]);
+            if (shape is null)
+            {
+                continue;
+            }
+
+            long first = OnnxTensors.ReadInt64s(shape)[0];
+            if (index.ConstantValue(reshape.Input[0]) is not null)
+            {
+                Assert.Equal(1, first); // [1, C, 1, 1] for a bias
+            }
+            else
+            {
+                Assert.Equal(0, first);
+                activation++;
+            }
+        }
+
+        Assert.Equal(_built.Result.ReshapesRewritten, activation);
+        Assert.True(activation >= 8);
+    }
+
+    [Fact]
+    public void Heads_are_prefixed_and_nothing_collides()
+    {
+        var graph = _built.Model.Graph;
+        var names = graph.Node.Select(n => n.Name).Where(n => n.Length > 0).ToList();
+        Assert.Equal(names.Count, names.Distinct().Count());
+        Assert.All(names, n => Assert.True(n.StartsWith("seg/", StringComparison.Ordinal) || n.StartsWith("pose/", StringComparison.Ordinal), n));
+        var initializers = graph.Initializer.Select(t => t.Name).ToList();
+        Assert.Equal(initializers.Count, initializers.Distinct().Count());
+        var produced = graph.Node.SelectMany(n => n.Output).ToList();
+        Assert.Equal(produced.Count, produced.Distinct().Count());
+        Assert.Equal(["seg_boxes", "seg_protos", "pose"], graph.Output.Select(o => o.Name));
+        Assert.Equal("images", graph.Input.Single().Name);
+    }
+
+    [Fact]
+    public void Metadata_describes_the_tasks_classes_and_keypoints()
+    {
+        var meta = _built.Model.MetadataProps.ToDictionary(p => p.Key, p => p.Value);
+        Assert.Equal("segment,pose", meta[ModelMetadataKeys.Tasks]);
+        var names = JsonSerializer.Deserialize<Dictionary<string, string>>(meta[ModelMetadataKeys.Names])!;
+        Assert.Equal(80, names.Count);
+        Assert.Equal("person", names["0"]);
+        Assert.Equal("toothbrush", names["79"]);
+        Assert.Equal("[17, 3]", meta[ModelMetadataKeys.KeypointShape]);
+        Assert.Equal(19, JsonSerializer.Deserialize<int[][]>(meta[ModelMetadataKeys.Skeleton])!.Length);
+        Assert.Equal(17, JsonSerializer.Deserialize<string[]>(meta[ModelMetadataKeys.KeypointNames])!.Length);
+        Assert.Equal("[640, 640]", meta[ModelMetadataKeys.ImageSize]);
+        Assert.Equal("32", meta[ModelMetadataKeys.Stride]);
+        string expectedHash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(TestData.Model("yolov8n-pose-uint8.onnx"))));
+        Assert.Equal(expectedHash, meta["videomtl.source.pose.sha256"]);
+        using var outputs = JsonDocument.Parse(meta[ModelMetadataKeys.Outputs]);
+        Assert.Equal(32, outputs.RootElement.GetProperty("seg_boxes").GetProperty("mask_coefficients").GetInt32());
+    }
+
+    [Fact]
+    public void Verification_found_the_composite_equal_to_its_heads()
+    {
+        Assert.Equal(["seg_boxes", "seg_protos", "pose"], _built.Result.Verification.Select(v => v.Output));
+        Assert.All(_built.Result.Verification, v =>
+        {
+            Assert.InRange(v.MaxDiffToFloatHead, 0, MultiTaskModelBuilder.HeadTolerance);
+            Assert.InRange(v.MaxDiffBatchVsSingle, 0, MultiTaskModelBuilder.BatchTolerance);
+            Assert.True(v.MaxDiffToSource > 0, "dequantizing should change the arithmetic a little");
+        });
+    }
+
+    [Fact]
+    public void Built_model_runs_a_batch_of_three_in_one_call()
+    {
+        using var session = InferenceSession.Create(_built.Path);
+        Assert.Equal(["seg_boxes", "seg_protos", "pose"], session.Outputs.Select(o => o.Name));
+        Assert.Equal(-1, session.Inputs[0].Shape[0]);
+        using var input = OrtTensor.Allocate<float>([3, 3, 640, 640]);
+        var outputs = session.Run([input]);
+        Assert.Equal(new long[] { 3, 116, 8400 }, outputs[0].Shape);
+        Assert.Equal(new long[] { 3, 32, 160, 160 }, outputs[1].Shape);
+        Assert.Equal(new long[] { 3, 56, 8400 }, outputs[2].Shape);
+        foreach (var o in outputs)
+        {
+            o.Dispose();
+        }
+    }
+
+    [Fact]
+    public void Swapped_roles_are_refused_by_the_source_metadata()
+    {
+        using var temp = new TemporaryDirectory();
+        var request = new ModelBuildRequest(
+            TestData.Model("yolov8n-pose-uint8.onnx"), TestData.Model("yolov8n-seg-uint8.onnx"), null, temp.File("x.onnx"), []);
+        var e = Assert.Throws<InvalidDataException>(() => new MultiTaskModelBuilder().Build(request));
+        Assert.Contains("is a 'pose' model", e.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(temp.File("x.onnx")));
+    }
+
+    [Fact]
+    public void A_file_that_is_not_onnx_is_named()
+    {
+        using var temp = new TemporaryDirectory();
+        string junk = temp.File("junk.onnx");
+        File.WriteAllText(junk, "definitely not protobuf \u0001\u0002");
+        var request = new ModelBuildRequest(junk, TestData.Model("yolov8n-pose-uint8.onnx"), null, temp.File("x.onnx"), []);
+        var e = Assert.ThrowsAny<Exception>(() => new MultiTaskModelBuilder().Build(request));
+        Assert.Contains(junk, e.Message, StringComparison.Ordinal);
+    }
+}

@@ -23,6 +23,7 @@ internal static class CliApplication
         root.Options.Add(VerboseOption);
         root.Subcommands.Add(DoctorCommand.Create(output));
         root.Subcommands.Add(ModelCommand.Create(output));
+        root.Subcommands.Add(InferCommand.Create(output));
 
         var parse = root.Parse(args);
         bool verbose = parse.GetValue(VerboseOption);

@@ -1,0 +1,19 @@
+using VideoMtl.Core.Model;
+using VideoMtl.Core.Results;
+using VideoMtl.Vision;
+
+namespace VideoMtl.Core.Annotation;
+
+/// <summary>Outlines each object's box in its class colour.</summary>
+public sealed class BoxAnnotator(int thickness = 2) : IAnnotator
+{
+    public void Annotate(ImageBuffer image, Detections detections, ModelDescription model)
+    {
+        ArgumentNullException.ThrowIfNull(detections);
+        for (int i = 0; i < detections.Count; i++)
+        {
+            var (x1, y1, x2, y2) = detections.GetBox(i);
+            image.DrawRectangle((int)x1, (int)y1, (int)x2, (int)y2, ColorPalette.For(detections.ClassIds[i]), thickness);
+        }
+    }
+}

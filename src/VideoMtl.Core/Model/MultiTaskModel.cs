@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using VideoMtl.Core.Decoding;
+using VideoMtl.Core.Results;
+using VideoMtl.Onnx;
+using VideoMtl.Vision;
+
+namespace VideoMtl.Core.Model;
+
+/// <summary>
+/// A loaded multi-task model: letterboxes a batch of images into one input tensor, runs it, and decodes
+/// each image's slice of every output. The input buffer is kept and grown to the largest batch seen.
+/// Not thread-safe: one inference worker owns it.
+/// </summary>
+public sealed class MultiTaskModel : IDisposable
+{
+    private readonly int _objectsOutput;
+    private readonly int _protosOutput;
+    private readonly int _poseOutput;
+    private float[] _input = [];
+
+    private MultiTaskModel(InferenceSession session, ModelDescription description)
+    {
+        Session = session;
+        Description = description;
+        Letterbox = new LetterboxTransform(description.InputWidth, description.InputHeight);
+        var names = session.Outputs.Select(o => o.Name).ToList();
+        _objectsOutput = names.IndexOf(description.HasSegmentation ? "seg_boxes" : "det_boxes");
+        _protosOutput = names.IndexOf("seg_protos");
+        _poseOutput = names.IndexOf("pose");
+    }
+
+    public InferenceSession Session { get; }
+
+    public ModelDescription Description { get; }
+
+    public LetterboxTransform Letterbox { get; }
+
+    public static MultiTaskModel Load(string path, InferenceSessionOptions? options = null, ILogger? logger = null)
+    {
+        var session = InferenceSession.Create(path, options, logger);
+        try
+        {
+            return new MultiTaskModel(session, ModelDescription.FromSession(session));
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    public MultiTaskDecoder CreateDecoder(DecoderOptions? options = null) => new(Description, options ?? new DecoderOptions());
+
+    /// <summary>Runs one batch; <paramref name="results"/>[i] receives the objects of <paramref name="images"/>[i].</summary>
+    public StageTimings Infer(IReadOnlyList<ImageBuffer> images, IReadOnlyList<Detections> results, MultiTaskDecoder decoder)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(results);
+        ArgumentNullException.ThrowIfNull(decoder);
+        if (images.Count == 0 || results.Count < images.Count)
+        {
+            throw new ArgumentException("need at least one image and one result per image");
+        }
+
+        var clock = Stopwatch.StartNew();
+        int slot = Letterbox.TensorLength;
+        if (_input.Length < images.Count * slot)
+        {
+            _input = new float[images.Count * slot];
+        }
+
+        var geometries = new LetterboxGeometry[images.Count];
+        for (int i = 0; i < images.Count; i++)
+        {
+            geometries[i] = Letterbox.Apply(images[i], _input.AsSpan(i * slot, slot));
+        }
+
+        double preprocess = clock.Elapsed.TotalMilliseconds;
+        using var input = OrtTensor.FromMemory(_input.AsMemory(0, images.Count * slot), [images.Count, 3, Description.InputHeight, Description.InputWidth]);
+        var outputs = Session.Run([input]);
+        double inference = clock.Elapsed.TotalMilliseconds - preprocess;
+        try
+        {
+            for (int i = 0; i < images.Count; i++)
+            {
+                decoder.Decode(Slice(outputs, _objectsOutput, i, images.Count), Slice(outputs, _protosOutput, i, images.Count), Slice(outputs, _poseOutput, i, images.Count), geometries[i], results[i]);
+            }
+        }
+        finally
+        {
+            foreach (var output in outputs)
+            {
+                output.Dispose();
+            }
+        }
+
+        return new StageTimings(preprocess, inference, clock.Elapsed.TotalMilliseconds - preprocess - inference);
+    }
+
+    public void Dispose() => Session.Dispose();
+
+    private static ReadOnlySpan<float> Slice(OrtTensor[] outputs, int index, int image, int batch)
+    {
+        if (index < 0)
+        {
+            return [];
+        }
+
+        var data = outputs[index].GetData<float>();
+        int per = data.Length / batch;
+        return data.Slice(image * per, per);
+    }
+}

@@ -4,7 +4,7 @@ using Proto = global::Onnx;
 
 namespace VideoMtl.Core.Tests;
 
-/// <summary>Builds the multi-task model from the shared exports once for the builder tests.</summary>
+/// <summary>Builds the multi-task model from the shared exports once for every test class that needs it.</summary>
 public sealed class BuiltModelFixture : IDisposable
 {
     private readonly TemporaryDirectory _directory = new();
@@ -24,4 +24,11 @@ public sealed class BuiltModelFixture : IDisposable
     internal Proto.ModelProto Model { get; }
 
     public void Dispose() => _directory.Dispose();
+}
+
+/// <summary>The test classes sharing one built model (built once, ~5 s).</summary>
+[CollectionDefinition(Name)]
+public sealed class BuiltModelCollection : ICollectionFixture<BuiltModelFixture>
+{
+    public const string Name = "built model";
 }

@@ -7,7 +7,8 @@ using Proto = global::Onnx;
 
 namespace VideoMtl.Core.Tests;
 
-public sealed class MultiTaskModelBuilderTests : IClassFixture<BuiltModelFixture>
+[Collection(BuiltModelCollection.Name)]
+public sealed class MultiTaskModelBuilderTests
 {
     private readonly BuiltModelFixture _built;
 

@@ -145,6 +145,47 @@ public sealed class MultiTaskModelBuilderTests
     }
 
     [Fact]
+    public void Float16_build_keeps_float32_edges_and_resize_scales_and_stays_close()
+    {
+        using var temp = new TemporaryDirectory();
+        string path = temp.File("mt16.onnx");
+        var result = new MultiTaskModelBuilder().Build(new ModelBuildRequest(
+            TestData.Model("yolov8n-seg-uint8.onnx"), TestData.Model("yolov8n-pose-uint8.onnx"), null, path, [TestData.BusJpg], Float16: true));
+        Assert.All(result.Verification, v => Assert.NotNull(v.MaxDiffFloat16));
+        var model = Proto.ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+        Assert.Equal("fp16", model.MetadataProps.Single(p => p.Key == ModelMetadataKeys.Precision).Value);
+        var index = new OnnxGraphIndex(model.Graph);
+        var resizeScales = model.Graph.Node.Where(n => n.OpType == "Resize").Select(n => n.Input[2]).ToHashSet();
+        Assert.NotEmpty(resizeScales);
+        foreach (var t in model.Graph.Initializer)
+        {
+            if (resizeScales.Contains(t.Name))
+            {
+                Assert.Equal(OnnxTensors.Float, t.DataType);
+            }
+            else
+            {
+                Assert.NotEqual(OnnxTensors.Float, t.DataType);
+            }
+        }
+
+        Assert.All(model.Graph.Initializer.Where(t => t.Name.EndsWith(".weight", StringComparison.Ordinal)), t => Assert.Equal(OnnxTensors.Float16, t.DataType));
+        Assert.Equal(1, model.Graph.Input.Single().Type.TensorType.ElemType);
+        Assert.All(model.Graph.Output, o => Assert.Equal(1, o.Type.TensorType.ElemType));
+        Assert.Equal("Cast", index.Producers["seg_boxes"].OpType);
+
+        using var session = InferenceSession.Create(path);
+        using var input = OrtTensor.Allocate<float>([2, 3, 640, 640]);
+        var outputs = session.Run([input]);
+        Assert.Equal(new long[] { 2, 116, 8400 }, outputs[0].Shape);
+        Assert.Equal(TensorElementType.Float, outputs[0].ElementType);
+        foreach (var o in outputs)
+        {
+            o.Dispose();
+        }
+    }
+
+    [Fact]
     public void Swapped_roles_are_refused_by_the_source_metadata()
     {
         using var temp = new TemporaryDirectory();

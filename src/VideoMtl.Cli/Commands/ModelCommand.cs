@@ -20,9 +20,10 @@ internal static class ModelCommand
             AllowMultipleArgumentsPerToken = true,
         };
 
+        var fp16 = new Option<bool>("--fp16") { Description = "Store weights and activations as float16 (for GPU providers); inputs and outputs stay float32" };
         var build = new Command("build", "Dequantize, make the batch symbolic, compose the heads, write metadata, verify")
         {
-            segment, pose, detect, outputPath, verifyImages,
+            segment, pose, detect, outputPath, verifyImages, fp16,
         };
         build.SetAction(parse =>
         {
@@ -34,7 +35,8 @@ internal static class ModelCommand
                 parse.GetValue(pose)!,
                 parse.GetValue(detect),
                 parse.GetValue(outputPath)!,
-                parse.GetValue(verifyImages) ?? []);
+                parse.GetValue(verifyImages) ?? [],
+                parse.GetValue(fp16));
             foreach (string image in request.VerifyImages.Where(i => !File.Exists(i)))
             {
                 throw new UserError($"--verify-image {image}: file not found");
@@ -55,10 +57,12 @@ internal static class ModelCommand
             output.WriteLine(string.Create(c, $"  tasks: {string.Join(", ", result.Tasks)}; outputs: {string.Join(", ", result.Outputs)}"));
             output.WriteLine(string.Create(c, $"  {result.ConvIntegerRewritten} ConvInteger nodes dequantized to Conv, {result.NodesRemoved} dead nodes removed, {result.ReshapesRewritten} reshapes made batch-agnostic"));
             output.WriteLine("  verification (max abs difference):");
-            output.WriteLine("    output        vs float head   vs quantized source   batch-4 vs single");
+            bool half = result.Verification.Any(v => v.MaxDiffFloat16 is not null);
+            output.WriteLine("    output        vs float head   vs quantized source   batch-4 vs single" + (half ? "   float16 vs float32" : string.Empty));
             foreach (var v in result.Verification)
             {
-                output.WriteLine(string.Create(c, $"    {v.Output,-12}  {v.MaxDiffToFloatHead,13:G3}   {v.MaxDiffToSource,19:G3}   {v.MaxDiffBatchVsSingle,17:G3}"));
+                string halfColumn = v.MaxDiffFloat16 is { } d ? string.Create(c, $"   {d,18:G3}") : string.Empty;
+                output.WriteLine(string.Create(c, $"    {v.Output,-12}  {v.MaxDiffToFloatHead,13:G3}   {v.MaxDiffToSource,19:G3}   {v.MaxDiffBatchVsSingle,17:G3}{halfColumn}"));
             }
 
             return 0;

@@ -33,6 +33,9 @@ public static class ModelMetadataKeys
     /// <summary>Largest feature-map stride, e.g. "32".</summary>
     public const string Stride = "stride";
 
+    /// <summary>"fp32", or "fp16" for float16 weights and activations (inputs and outputs stay float32).</summary>
+    public const string Precision = "videomtl.precision";
+
     /// <summary>Prefix of "videomtl.source.TASK.file" and "videomtl.source.TASK.sha256".</summary>
     public const string SourcePrefix = "videomtl.source.";
 }

@@ -23,6 +23,9 @@ public sealed partial class MultiTaskModelBuilder
     /// <summary>Batch of 4 vs. 4 single runs: kernels may sum in another order, nothing more.</summary>
     public const double BatchTolerance = 2e-2;
 
+    /// <summary>float16 vs. float32, relative to the output's largest magnitude (plus a small absolute floor).</summary>
+    public const double Float16RelativeTolerance = 1e-2;
+
     // COCO keypoints (the pose model's 17, in output order) and the limbs drawn between them.
     private static readonly string[] CocoKeypoints =
     [
@@ -99,6 +102,7 @@ public sealed partial class MultiTaskModelBuilder
         metadata[ModelMetadataKeys.Outputs] = DescribeOutputs(request.DetectModel is not null, metadata);
         metadata[ModelMetadataKeys.KeypointNames] = JsonSerializer.Serialize(CocoKeypoints);
         metadata[ModelMetadataKeys.Skeleton] = JsonSerializer.Serialize(CocoSkeleton);
+        metadata[ModelMetadataKeys.Precision] = request.Float16 ? "fp16" : "fp32";
         foreach (var (key, value) in metadata.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             composite.MetadataProps.Add(new Proto.StringStringEntryProto { Key = key, Value = value });
@@ -106,6 +110,15 @@ public sealed partial class MultiTaskModelBuilder
 
         byte[] compositeBytes = composite.ToByteArray();
         var verification = Verify(compositeBytes, heads, standalone, originals, request.VerifyImages);
+        if (request.Float16)
+        {
+            int converted = Float16Converter.Convert(composite.Graph);
+            _logger?.LogInformation("float16: {Count} tensors converted", converted);
+            byte[] halfBytes = composite.ToByteArray();
+            int classes = JsonSerializer.Deserialize<Dictionary<string, string>>(metadata[ModelMetadataKeys.Names])!.Count;
+            verification = VerifyFloat16(compositeBytes, halfBytes, verification, request.VerifyImages, classes);
+            compositeBytes = halfBytes;
+        }
 
         // Write next to the target and move into place: a failed or interrupted build never leaves
         // a truncated model where the pipeline would pick it up.
@@ -279,6 +292,38 @@ public sealed partial class MultiTaskModelBuilder
         return results;
     }
 
+    /// <summary>
+    /// float16 vs float32 over what can become a result: every prototype value, and every channel of the
+    /// anchors whose best float32 score reaches 0.1 (junk anchors far below the threshold are not compared).
+    /// </summary>
+    private static List<HeadVerification> VerifyFloat16(byte[] full, byte[] half, List<HeadVerification> verification, IReadOnlyList<string> images, int classes)
+    {
+        var quiet = new InferenceSessionOptions { LogLevel = OrtLogLevel.Error };
+        using var fullSession = InferenceSession.Create(full, quiet);
+        using var halfSession = InferenceSession.Create(half, quiet);
+        var (height, width) = InputSize(fullSession);
+        float[] input = LetterboxedInput(images, width, height, 0);
+        var expected = RunAll(fullSession, input, 1, width, height);
+        var actual = RunAll(halfSession, input, 1, width, height);
+        var result = new List<HeadVerification>();
+        foreach (var v in verification)
+        {
+            int scores = v.Output switch { "pose" => 1, "seg_protos" => 0, _ => classes };
+            double diff = scores == 0
+                ? MaxAbsDiff(actual[v.Output], expected[v.Output])
+                : MaxAbsDiffAtLikelyAnchors(actual[v.Output], expected[v.Output], scores, anchors: fullSession.Outputs.Single(o => o.Name == v.Output).Shape[2]);
+            double limit = (Float16RelativeTolerance * expected[v.Output].Max(MathF.Abs)) + 0.05;
+            if (diff > limit)
+            {
+                throw new InvalidDataException($"verification failed: the float16 {v.Output} differs from float32 by {diff:G3} (limit {limit:G3})");
+            }
+
+            result.Add(v with { MaxDiffFloat16 = diff });
+        }
+
+        return result;
+    }
+
     private static (int Height, int Width) InputSize(InferenceSession session)
     {
         var shape = session.Inputs[0].Shape;
@@ -335,6 +380,33 @@ public sealed partial class MultiTaskModelBuilder
         }
 
         return tensor;
+    }
+
+    private static double MaxAbsDiffAtLikelyAnchors(float[] actual, float[] expected, int scores, long anchors)
+    {
+        int n = (int)anchors;
+        int channels = expected.Length / n;
+        double max = 0;
+        for (int a = 0; a < n; a++)
+        {
+            float best = 0;
+            for (int c = 4; c < 4 + scores; c++)
+            {
+                best = Math.Max(best, expected[(c * n) + a]);
+            }
+
+            if (best < 0.1f)
+            {
+                continue;
+            }
+
+            for (int c = 0; c < channels; c++)
+            {
+                max = Math.Max(max, Math.Abs(actual[(c * n) + a] - expected[(c * n) + a]));
+            }
+        }
+
+        return max;
     }
 
     private static double MaxAbsDiff(ReadOnlySpan<float> a, ReadOnlySpan<float> b)

@@ -29,23 +29,36 @@ public sealed class MultiTaskModelBuilderTests
         Assert.All(_built.Model.Graph.Initializer, t => Assert.NotEqual(OnnxTensors.UInt8, t.DataType));
     }
 
-    [Fact]
-    public void First_layer_weights_equal_the_dequantized_source_values()
+    [Theory]
+    [InlineData("yolov8n-seg-uint8.onnx", "seg", 76)]
+    [InlineData("yolov8n-pose-uint8.onnx", "pose", 73)]
+    public void Every_layer_s_weights_equal_the_dequantized_source_values(string file, string prefix, int layers)
     {
-        var source = Proto.ModelProto.Parser.ParseFrom(File.ReadAllBytes(TestData.Model("yolov8n-seg-uint8.onnx")));
+        var source = Proto.ModelProto.Parser.ParseFrom(File.ReadAllBytes(TestData.Model(file)));
         var init = source.Graph.Initializer.ToDictionary(t => t.Name);
-        int[] q = OnnxTensors.ReadQuantized(init["model.0.conv.weight_quantized"]);
-        int zero = OnnxTensors.ReadQuantized(init["model.0.conv.weight_zero_point"])[0];
-        float scale = OnnxTensors.ReadFloats(init["model.0.conv.weight_scale"])[0];
-
-        var built = _built.Model.Graph.Initializer.Single(t => t.Name == "seg/model.0.conv.weight");
-        Assert.Equal(new long[] { 16, 3, 3, 3 }, built.Dims);
-        float[] w = OnnxTensors.ReadFloats(built);
-        Assert.Equal(q.Length, w.Length);
-        for (int i = 0; i < w.Length; i++)
+        var built = _built.Model.Graph.Initializer.ToDictionary(t => t.Name);
+        int checkedLayers = 0;
+        foreach (string quantized in init.Keys.Where(k => k.EndsWith(".weight_quantized", StringComparison.Ordinal)))
         {
-            Assert.Equal((q[i] - zero) * scale, w[i]);
+            string layer = quantized[..^"_quantized".Length];
+            int[] q = OnnxTensors.ReadQuantized(init[quantized]);
+            int[] zero = OnnxTensors.ReadQuantized(init[layer + "_zero_point"]);
+            float[] scale = OnnxTensors.ReadFloats(init[layer + "_scale"]);
+            var weights = built[$"{prefix}/{layer}"];
+            Assert.Equal(init[quantized].Dims, weights.Dims);
+            float[] w = OnnxTensors.ReadFloats(weights);
+            int perChannel = q.Length / (int)weights.Dims[0];
+            for (int i = 0; i < w.Length; i++)
+            {
+                int channel = i / perChannel;
+                float expected = (q[i] - zero[zero.Length == 1 ? 0 : channel]) * scale[scale.Length == 1 ? 0 : channel];
+                Assert.True(expected == w[i], $"{layer}[{i}]: {w[i]} != {expected}");
+            }
+
+            checkedLayers++;
         }
+
+        Assert.Equal(layers, checkedLayers);
     }
 
     [Fact]

@@ -24,6 +24,7 @@ internal static class CliApplication
         root.Subcommands.Add(DoctorCommand.Create(output));
         root.Subcommands.Add(ModelCommand.Create(output));
         root.Subcommands.Add(InferCommand.Create(output));
+        root.Subcommands.Add(RunCommand.Create(output));
 
         var parse = root.Parse(args);
         bool verbose = parse.GetValue(VerboseOption);

@@ -1,0 +1,77 @@
+using VideoMtl.Core.Decoding;
+using VideoMtl.Onnx;
+using VideoMtl.Pipeline.Sources;
+using VideoMtl.Vision;
+
+namespace VideoMtl.Pipeline;
+
+/// <summary>Everything a pipeline run needs; <see cref="Validate"/> names the first bad setting.</summary>
+public sealed record PipelineOptions
+{
+    public required IReadOnlyList<SourceSpec> Sources { get; init; }
+
+    public required string OutputDirectory { get; init; }
+
+    public required string ModelPath { get; init; }
+
+    public ExecutionProviderOptions Provider { get; init; } = ExecutionProviderOptions.Cpu;
+
+    public int IntraOpThreads { get; init; }
+
+    /// <summary>Frames per inference call, across streams.</summary>
+    public int MaxBatch { get; init; } = 4;
+
+    /// <summary>How long the batcher waits to fill a batch once it holds one frame.</summary>
+    public TimeSpan MaxBatchWait { get; init; } = TimeSpan.FromMilliseconds(10);
+
+    public DecoderOptions Decoder { get; init; } = new();
+
+    /// <summary>Restart files from the beginning when they end.</summary>
+    public bool Loop { get; init; }
+
+    /// <summary>Read files at their own frame rate and treat them like live sources (drop when behind).</summary>
+    public bool Realtime { get; init; }
+
+    public bool WriteVideo { get; init; } = true;
+
+    public bool WriteNdjson { get; init; } = true;
+
+    /// <summary>Frames a live source may hold before the oldest is dropped.</summary>
+    public int LiveQueueCapacity { get; init; } = 2;
+
+    /// <summary>Frames each sink may hold; a live frame finding its sink full is dropped and counted.</summary>
+    public int SinkQueueCapacity { get; init; } = 16;
+
+    public CaptureOptions Capture { get; init; } = new();
+
+    public void Validate()
+    {
+        if (Sources.Count == 0)
+        {
+            throw new ArgumentException("no source given: add --source FILE|/dev/videoN|URL");
+        }
+
+        var duplicate = Sources.GroupBy(s => s.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new ArgumentException($"two sources are named '{duplicate.Key}': give each a unique name with NAME=URI");
+        }
+
+        if (MaxBatch is < 1 or > 64)
+        {
+            throw new ArgumentException($"max batch {MaxBatch} is out of range: use 1..64");
+        }
+
+        if (MaxBatchWait < TimeSpan.Zero || MaxBatchWait > TimeSpan.FromSeconds(1))
+        {
+            throw new ArgumentException($"max batch wait {MaxBatchWait.TotalMilliseconds} ms is out of range: use 0..1000 ms");
+        }
+
+        if (!WriteVideo && !WriteNdjson)
+        {
+            throw new ArgumentException("every output is switched off: keep the video or the NDJSON output");
+        }
+
+        Decoder.Validate();
+    }
+}

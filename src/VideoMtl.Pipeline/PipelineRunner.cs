@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using VideoMtl.Core.Annotation;
+using VideoMtl.Core.Model;
+using VideoMtl.Onnx;
+using VideoMtl.Pipeline.Sinks;
+using VideoMtl.Pipeline.Stages;
+
+namespace VideoMtl.Pipeline;
+
+/// <summary>
+/// Wires the stages with bounded channels and runs them until every finite source is done and every
+/// sink has flushed, or until cancellation: then capture stops, frames already in flight are drained
+/// through every sink, and every file is closed properly.
+/// </summary>
+public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory loggerFactory)
+{
+    private readonly ILogger _logger = loggerFactory.CreateLogger("pipeline");
+
+    public async Task<PipelineSummary> RunAsync(CancellationToken cancellation)
+    {
+        options.Validate();
+        Directory.CreateDirectory(options.OutputDirectory);
+        using var model = MultiTaskModel.Load(
+            options.ModelPath,
+            new InferenceSessionOptions { Provider = options.Provider, IntraOpThreads = options.IntraOpThreads, LogLevel = OrtLogLevel.Error },
+            _logger);
+        var slots = new TensorSlotPool(model.Letterbox.TensorLength);
+        using var pool = new FramePacketPool(Math.Max(1, model.Description.Keypoints), slots);
+
+        var sinks = new List<IFrameSink>();
+        if (options.WriteNdjson)
+        {
+            sinks.Add(new NdjsonSink(options.OutputDirectory, model.Description));
+        }
+
+        if (options.WriteVideo)
+        {
+            sinks.Add(new VideoFileSink(options.OutputDirectory, _logger));
+        }
+
+        var streams = options.Sources
+            .Select((s, i) => new StreamState(i, s.Name, s.Source.DisplayName, s.Source.IsLive || options.Realtime))
+            .ToList();
+
+        // Capture stops on cancellation; everything downstream keeps draining until its input completes.
+        var clock = Stopwatch.StartNew();
+        var ready = Channel.CreateBounded<FramePacket>(new BoundedChannelOptions(options.MaxBatch * 2) { FullMode = BoundedChannelFullMode.Wait });
+        var decoded = Channel.CreateBounded<FramePacket>(new BoundedChannelOptions(options.MaxBatch * 2) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
+        var sinkChannels = sinks.Select(_ => Channel.CreateBounded<FramePacket>(
+            new BoundedChannelOptions(options.SinkQueueCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = true })).ToList();
+
+        var captureTasks = new List<Task>();
+        var preprocessTasks = new List<Task>();
+        for (int i = 0; i < streams.Count; i++)
+        {
+            var stream = streams[i];
+            var perSource = stream.IsLive
+                ? Channel.CreateBounded<FramePacket>(
+                    new BoundedChannelOptions(options.LiveQueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true, SingleWriter = true },
+                    dropped =>
+                    {
+                        // Newest frame wins: the displaced one goes straight back to the pool.
+                        dropped.Stream.CountDropped();
+                        pool.Return(dropped);
+                    })
+                : Channel.CreateBounded<FramePacket>(new BoundedChannelOptions(2) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = true });
+            captureTasks.Add(new CaptureWorker(options.Sources[i], stream, options, pool, perSource.Writer, _logger).Start(cancellation));
+            preprocessTasks.Add(new PreprocessWorker(perSource.Reader, ready.Writer, model.Letterbox, slots).RunAsync(CancellationToken.None));
+        }
+
+        var inference = new InferenceWorker(model, options, slots, ready.Reader, decoded.Writer);
+        var annotator = sinks.Any(s => s.NeedsPixels) ? AnnotatorChain.Default() : null;
+        var postprocess = new PostprocessWorker(model, model.CreateDecoder(options.Decoder), annotator, decoded.Reader, sinkChannels.Select(c => c.Writer).ToList(), pool);
+        var sinkTasks = sinks.Select((sink, i) => Task.Run(() => RunSinkAsync(sink, sinkChannels[i].Reader, pool), CancellationToken.None)).ToList();
+
+        var inferenceTask = Task.Run(() => inference.RunAsync(CancellationToken.None), CancellationToken.None);
+        var postprocessTask = Task.Run(() => postprocess.RunAsync(CancellationToken.None), CancellationToken.None);
+
+        await CompleteAfter(preprocessTasks, ready.Writer).ConfigureAwait(false);
+        await CompleteAfter([inferenceTask], decoded.Writer).ConfigureAwait(false);
+        try
+        {
+            await postprocessTask.ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var channel in sinkChannels)
+            {
+                channel.Writer.TryComplete();
+            }
+
+            await Task.WhenAll(sinkTasks).ConfigureAwait(false);
+            await Task.WhenAll(captureTasks).ConfigureAwait(false);
+        }
+
+        return new PipelineSummary(streams, inference.BatchSizes, clock.Elapsed, cancellation.IsCancellationRequested);
+    }
+
+    private static async Task CompleteAfter(IReadOnlyList<Task> producers, ChannelWriter<FramePacket> writer)
+    {
+        try
+        {
+            await Task.WhenAll(producers).ConfigureAwait(false);
+            writer.TryComplete();
+        }
+        catch (Exception e)
+        {
+            writer.TryComplete(e);
+            throw;
+        }
+    }
+
+    private async Task RunSinkAsync(IFrameSink sink, ChannelReader<FramePacket> input, FramePacketPool pool)
+    {
+        bool failed = false;
+        try
+        {
+            await foreach (var packet in input.ReadAllAsync().ConfigureAwait(false))
+            {
+                try
+                {
+                    if (!failed)
+                    {
+                        sink.Write(packet);
+                    }
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or Vision.VisionException)
+                {
+                    // One failing sink must not stop the others: report once, then discard its frames.
+                    failed = true;
+                    _logger.LogError("{Sink} output failed and is switched off: {Message}", sink.Name, e.Message);
+                }
+                finally
+                {
+                    if (packet.ReleaseSinkReference())
+                    {
+                        pool.Return(packet);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            sink.Complete();
+        }
+    }
+}

@@ -1,0 +1,21 @@
+using VideoMtl.Pipeline.Stages;
+
+namespace VideoMtl.Pipeline.Sinks;
+
+/// <summary>
+/// Where processed frames go. Each sink runs on its own task behind its own bounded channel, so a slow
+/// sink only ever delays itself (and, for files, backs up its stream instead of losing frames).
+/// </summary>
+public interface IFrameSink : IDisposable
+{
+    string Name { get; }
+
+    /// <summary>Whether the sink reads pixels (then the frame is annotated once before fan-out).</summary>
+    bool NeedsPixels { get; }
+
+    /// <summary>Handles one frame; called from the sink's single task, in each stream's frame order.</summary>
+    void Write(FramePacket packet);
+
+    /// <summary>Flushes and closes everything (end of run, or shutdown).</summary>
+    void Complete();
+}

@@ -1,0 +1,66 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Text.Json;
+using VideoMtl.Core.Model;
+using VideoMtl.Core.Results;
+using VideoMtl.Pipeline.Stages;
+
+namespace VideoMtl.Pipeline.Sinks;
+
+/// <summary>
+/// <c>OUT/&lt;stream&gt;.ndjson</c>: one result JSON line per processed frame, with per-stage timings.
+/// Each line is written with one write call, so the file always ends on a whole line.
+/// </summary>
+public sealed class NdjsonSink(string directory, ModelDescription model) : IFrameSink
+{
+    private readonly Dictionary<StreamState, FileStream> _files = [];
+    private readonly FrameResultWriter _writer = new(model);
+    private readonly ArrayBufferWriter<byte> _line = new(64 * 1024);
+
+    public string Name => "ndjson";
+
+    public bool NeedsPixels => false;
+
+    public void Write(FramePacket packet)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        if (!_files.TryGetValue(packet.Stream, out var file))
+        {
+            file = new FileStream(Path.Combine(directory, packet.Stream.Name + ".ndjson"), FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
+            _files[packet.Stream] = file;
+        }
+
+        _line.Clear();
+        using (var json = new Utf8JsonWriter(_line))
+        {
+            double endToEnd = Stopwatch.GetElapsedTime(packet.CapturedAt).TotalMilliseconds;
+            _writer.Write(json, packet.Stream.Name, packet.FrameIndex, packet.PtsMs, packet.Image.Width, packet.Image.Height, packet.Detections, j =>
+            {
+                j.WriteStartObject("timing_ms");
+                j.WriteNumber("decode", Math.Round(packet.DecodeMs, 3));
+                j.WriteNumber("preprocess", Math.Round(packet.PreprocessMs, 3));
+                j.WriteNumber("inference", Math.Round(packet.InferenceMs, 3));
+                j.WriteNumber("postprocess", Math.Round(packet.PostprocessMs, 3));
+                j.WriteNumber("overlay", Math.Round(packet.OverlayMs, 3));
+                j.WriteNumber("end_to_end", Math.Round(endToEnd, 3));
+                j.WriteEndObject();
+            });
+        }
+
+        _line.Write("\n"u8);
+        file.Write(_line.WrittenSpan);
+    }
+
+    public void Complete()
+    {
+        foreach (var file in _files.Values)
+        {
+            file.Flush(flushToDisk: true);
+            file.Dispose();
+        }
+
+        _files.Clear();
+    }
+
+    public void Dispose() => Complete();
+}

@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using VideoMtl.Pipeline.Sources;
+using VideoMtl.Vision;
+
+namespace VideoMtl.Pipeline.Stages;
+
+/// <summary>
+/// Reads one source on its own thread (OpenCV reads block) and hands frames to the stream's channel:
+/// a file waits for room (no frame is ever lost); a live source writes into a drop-oldest channel, so
+/// the newest frame always wins and capture never falls behind the camera.
+/// </summary>
+internal sealed class CaptureWorker(
+    SourceSpec spec, StreamState state, PipelineOptions options, FramePacketPool pool, ChannelWriter<FramePacket> output, ILogger logger)
+{
+    public Task Start(CancellationToken cancellation) =>
+        Task.Factory.StartNew(() => Run(cancellation), cancellation, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void Run(CancellationToken cancellation)
+    {
+        try
+        {
+            long nextIndex = 0;
+            bool first = true;
+            do
+            {
+                using var capture = VideoCapture.Open(spec.Source, options.Capture);
+                if (first)
+                {
+                    state.Width = capture.Info.Width;
+                    state.Height = capture.Info.Height;
+                    state.Fps = capture.Info.Fps;
+                    state.FrameCount = capture.Info.FrameCount;
+                    logger.LogInformation("{Stream}: opened {Source} ({Width}x{Height}, {Fps:0.##} fps, {Backend})",
+                        state.Name, state.DisplaySource, state.Width, state.Height, state.Fps, capture.Info.Backend);
+                    first = false;
+                }
+
+                nextIndex = ReadAll(capture, nextIndex, cancellation);
+            }
+            while (options.Loop && !spec.Source.IsLive && !cancellation.IsCancellationRequested);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (VisionException e)
+        {
+            state.Error = e.Message;
+            logger.LogError("{Stream}: {Message}", state.Name, e.Message);
+        }
+        finally
+        {
+            state.Completed = true;
+            output.TryComplete();
+        }
+    }
+
+    private long ReadAll(VideoCapture capture, long nextIndex, CancellationToken cancellation)
+    {
+        var pacing = Stopwatch.StartNew();
+        double fps = state.Fps > 0 ? state.Fps : 25;
+        while (!cancellation.IsCancellationRequested)
+        {
+            var packet = pool.Rent();
+            long started = Stopwatch.GetTimestamp();
+            bool got;
+            FrameInfo info;
+            try
+            {
+                got = capture.Read(packet.Image, out info);
+            }
+            catch
+            {
+                pool.Return(packet);
+                throw;
+            }
+
+            if (!got)
+            {
+                pool.Return(packet);
+                return nextIndex;
+            }
+
+            packet.Stream = state;
+            packet.FrameIndex = nextIndex++;
+            packet.PtsMs = info.TimestampMs >= 0 ? info.TimestampMs : packet.FrameIndex * 1000.0 / fps;
+            packet.CapturedAt = Stopwatch.GetTimestamp();
+            packet.DecodeMs = Stopwatch.GetElapsedTime(started, packet.CapturedAt).TotalMilliseconds;
+            state.CountCaptured();
+
+            if (options.Realtime && !spec.Source.IsLive)
+            {
+                // A file played as if live: frame i is due at i / fps after the start.
+                var due = TimeSpan.FromSeconds(packet.FrameIndex / fps);
+                var wait = due - pacing.Elapsed;
+                if (wait > TimeSpan.Zero && cancellation.WaitHandle.WaitOne(wait))
+                {
+                    pool.Return(packet);
+                    return nextIndex;
+                }
+            }
+
+            if (state.IsLive)
+            {
+                // Drop-oldest channel: always accepts; the callback returns the dropped frame to the pool.
+                output.TryWrite(packet);
+                continue;
+            }
+
+            while (!output.TryWrite(packet))
+            {
+                if (!output.WaitToWriteAsync(cancellation).AsTask().GetAwaiter().GetResult())
+                {
+                    pool.Return(packet);
+                    return nextIndex;
+                }
+            }
+        }
+
+        return nextIndex;
+    }
+}

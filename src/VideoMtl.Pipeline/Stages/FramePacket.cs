@@ -1,0 +1,57 @@
+using VideoMtl.Core.Results;
+using VideoMtl.Vision;
+
+namespace VideoMtl.Pipeline.Stages;
+
+/// <summary>
+/// One frame on its way through the pipeline, pooled: the image buffer and the detections are reused
+/// for the next frame once every sink has released the packet. The owner at each moment is the stage
+/// that read it from a channel; a dropped packet goes back to the pool through the drop callback.
+/// </summary>
+public sealed class FramePacket
+{
+    private int _sinkReferences;
+
+    public FramePacket(int keypoints)
+    {
+        Detections = new Detections(keypoints);
+    }
+
+    public ImageBuffer Image { get; } = ImageBuffer.CreateEmpty();
+
+    public Detections Detections { get; }
+
+    public StreamState Stream { get; set; } = null!;
+
+    /// <summary>0-based index of the frame in its source (restarts with --loop are counted on).</summary>
+    public long FrameIndex { get; set; }
+
+    public double PtsMs { get; set; }
+
+    /// <summary>Stopwatch timestamp at capture, for end-to-end latency.</summary>
+    public long CapturedAt { get; set; }
+
+    public LetterboxGeometry Geometry { get; set; }
+
+    /// <summary>The letterboxed input between preprocess and the batcher; null otherwise.</summary>
+    public float[]? Tensor { get; set; }
+
+    public BatchOutputs? Batch { get; set; }
+
+    public int BatchIndex { get; set; }
+
+    public double DecodeMs { get; set; }
+
+    public double PreprocessMs { get; set; }
+
+    public double InferenceMs { get; set; }
+
+    public double PostprocessMs { get; set; }
+
+    public double OverlayMs { get; set; }
+
+    public void SetSinkReferences(int count) => Volatile.Write(ref _sinkReferences, count);
+
+    /// <summary>True for the sink that released last: it returns the packet to the pool.</summary>
+    public bool ReleaseSinkReference() => Interlocked.Decrement(ref _sinkReferences) == 0;
+}

@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using VideoMtl.Core.Annotation;
+using VideoMtl.Core.Decoding;
+using VideoMtl.Core.Model;
+
+namespace VideoMtl.Pipeline.Stages;
+
+/// <summary>
+/// Decodes each frame's slice of its batch outputs, annotates the pixels once when some sink needs them,
+/// and fans the frame out to every sink's channel: a file frame waits for room, a live frame that finds
+/// a sink full is dropped for that sink and counted.
+/// </summary>
+internal sealed class PostprocessWorker(
+    MultiTaskModel model,
+    MultiTaskDecoder decoder,
+    IAnnotator? annotator,
+    ChannelReader<FramePacket> input,
+    IReadOnlyList<ChannelWriter<FramePacket>> sinks,
+    FramePacketPool pool)
+{
+    private readonly int _objects = IndexOf(model, model.Description.HasSegmentation ? "seg_boxes" : "det_boxes");
+    private readonly int _protos = IndexOf(model, "seg_protos");
+    private readonly int _pose = IndexOf(model, "pose");
+
+    public async Task RunAsync(CancellationToken cancellation)
+    {
+        await foreach (var packet in input.ReadAllAsync(cancellation).ConfigureAwait(false))
+        {
+            long started = Stopwatch.GetTimestamp();
+            var batch = packet.Batch!;
+            decoder.Decode(batch.Slice(_objects, packet.BatchIndex), batch.Slice(_protos, packet.BatchIndex), batch.Slice(_pose, packet.BatchIndex), packet.Geometry, packet.Detections);
+            packet.Batch = null;
+            batch.Release();
+            long decoded = Stopwatch.GetTimestamp();
+            packet.PostprocessMs = Stopwatch.GetElapsedTime(started, decoded).TotalMilliseconds;
+            if (annotator is not null)
+            {
+                annotator.Annotate(packet.Image, packet.Detections, model.Description);
+                packet.OverlayMs = Stopwatch.GetElapsedTime(decoded).TotalMilliseconds;
+            }
+
+            packet.Stream.CountProcessed();
+            packet.SetSinkReferences(sinks.Count);
+            foreach (var sink in sinks)
+            {
+                if (packet.Stream.IsLive)
+                {
+                    if (!sink.TryWrite(packet))
+                    {
+                        packet.Stream.CountDropped();
+                        if (packet.ReleaseSinkReference())
+                        {
+                            pool.Return(packet);
+                        }
+                    }
+                }
+                else
+                {
+                    await sink.WriteAsync(packet, cancellation).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    private static int IndexOf(MultiTaskModel model, string name)
+    {
+        for (int i = 0; i < model.Session.Outputs.Count; i++)
+        {
+            if (model.Session.Outputs[i].Name == name)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+}

@@ -1,0 +1,45 @@
+using VideoMtl.Core.ModelBuilding;
+using VideoMtl.TestSupport;
+using VideoMtl.Vision;
+
+namespace VideoMtl.Pipeline.Tests;
+
+/// <summary>A freshly built model and two short clips cut from vtest.avi, shared by the pipeline tests.</summary>
+public sealed class PipelineFixture : IDisposable
+{
+    private readonly TemporaryDirectory _directory = new();
+
+    public PipelineFixture()
+    {
+        ModelPath = _directory.File("mt.onnx");
+        new MultiTaskModelBuilder().Build(new ModelBuildRequest(
+            TestData.Model("yolov8n-seg-uint8.onnx"), TestData.Model("yolov8n-pose-uint8.onnx"), null, ModelPath, []));
+        ClipA = Cut(0, 24, "clip-a.mp4");
+        ClipB = Cut(400, 16, "clip-b.mp4");
+    }
+
+    public string ModelPath { get; }
+
+    public string ClipA { get; }
+
+    public string ClipB { get; }
+
+    public void Dispose() => _directory.Dispose();
+
+    private string Cut(int start, int count, string name)
+    {
+        string path = _directory.File(name);
+        using var capture = VideoCapture.Open(TestData.VtestAvi);
+        using var frame = ImageBuffer.CreateEmpty();
+        using var writer = VideoWriter.Open(path, 768, 576, 10);
+        for (int i = 0; i < start + count && capture.Read(frame, out _); i++)
+        {
+            if (i >= start)
+            {
+                writer.Write(frame);
+            }
+        }
+
+        return path;
+    }
+}

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using VideoMtl.Pipeline.Sources;
+using VideoMtl.TestSupport;
+using VideoMtl.Vision;
+
+namespace VideoMtl.Pipeline.Tests;
+
+public sealed class PipelineRunnerTests : IClassFixture<PipelineFixture>
+{
+    private readonly PipelineFixture _fixture;
+
+    public PipelineRunnerTests(PipelineFixture fixture)
+    {
+        _fixture = fixture;
+    }
+
+    [Fact]
+    public async Task Vtest_gives_795_ordered_results_and_a_795_frame_video()
+    {
+        using var output = new TemporaryDirectory();
+        var summary = await Run(output.Path, [SourceSpec.Parse(TestData.VtestAvi)]);
+
+        Assert.False(summary.Cancelled);
+        var stream = Assert.Single(summary.Streams);
+        Assert.Equal(("vtest", 795L, 795L, 0L), (stream.Name, stream.Captured, stream.Processed, stream.Dropped));
+        var lines = ReadLines(Path.Combine(output.Path, "vtest.ndjson"));
+        Assert.Equal(795, lines.Count);
+        int withMaskedPeople = 0, withKeypoints = 0;
+        for (int i = 0; i < lines.Count; i++)
+        {
+            using var json = JsonDocument.Parse(lines[i]);
+            Assert.Equal(i, json.RootElement.GetProperty("frame").GetInt64());
+            Assert.Equal(i * 100.0, json.RootElement.GetProperty("pts_ms").GetDouble(), 1);
+            var objects = json.RootElement.GetProperty("objects").EnumerateArray().ToList();
+            withMaskedPeople += objects.Any(o => o.GetProperty("class").GetString() == "person" && o.GetProperty("mask").ValueKind == JsonValueKind.Object) ? 1 : 0;
+            withKeypoints += objects.Any(o => o.GetProperty("keypoints").ValueKind == JsonValueKind.Array) ? 1 : 0;
+            Assert.True(json.RootElement.GetProperty("timing_ms").GetProperty("end_to_end").GetDouble() > 0);
+        }
+
+        Assert.True(withMaskedPeople > 700, $"{withMaskedPeople} frames with a masked person");
+        Assert.True(withKeypoints > 600, $"{withKeypoints} frames with keypoints");
+        Assert.Equal(795, CountFrames(Path.Combine(output.Path, "vtest.mp4")));
+    }
+
+    [Fact]
+    public async Task Two_sources_complete_in_one_run_with_frames_batched_across_them()
+    {
+        using var output = new TemporaryDirectory();
+        var summary = await Run(output.Path, [SourceSpec.Parse("a=" + _fixture.ClipA), SourceSpec.Parse("b=" + _fixture.ClipB)]);
+        Assert.Equal([24L, 16L], summary.Streams.Select(s => s.Processed));
+        Assert.True(summary.BatchSizes.Skip(2).Sum() > 0, $"no batch above 1: [{string.Join(", ", summary.BatchSizes)}]");
+        Assert.Equal(24, ReadLines(Path.Combine(output.Path, "a.ndjson")).Count);
+        Assert.Equal(16, ReadLines(Path.Combine(output.Path, "b.ndjson")).Count);
+        Assert.Equal(24, CountFrames(Path.Combine(output.Path, "a.mp4")));
+        Assert.Equal(16, CountFrames(Path.Combine(output.Path, "b.mp4")));
+    }
+
+    [Fact]
+    public async Task Cancelling_mid_file_leaves_whole_lines_and_a_playable_video()
+    {
+        using var output = new TemporaryDirectory();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(8));
+        var summary = await Run(output.Path, [SourceSpec.Parse(TestData.VtestAvi)], cancel.Token);
+        Assert.True(summary.Cancelled);
+        var lines = ReadLines(Path.Combine(output.Path, "vtest.ndjson"));
+        Assert.InRange(lines.Count, 1, 794);
+        Assert.Equal(summary.Streams[0].Processed, lines.Count);
+        for (int i = 0; i < lines.Count; i++)
+        {
+            using var json = JsonDocument.Parse(lines[i]);
+            Assert.Equal(i, json.RootElement.GetProperty("frame").GetInt64());
+        }
+
+        Assert.Equal(lines.Count, CountFrames(Path.Combine(output.Path, "vtest.mp4")));
+    }
+
+    [Fact]
+    public async Task A_missing_source_ends_its_stream_with_the_reason()
+    {
+        using var output = new TemporaryDirectory();
+        var summary = await Run(output.Path, [SourceSpec.Parse("gone=/no/such/clip.mp4"), SourceSpec.Parse("a=" + _fixture.ClipA)]);
+        Assert.Equal("video file not found: /no/such/clip.mp4 (check the path)", summary.Streams[0].Error);
+        Assert.Equal(24, summary.Streams[1].Processed);
+    }
+
+    private Task<PipelineSummary> Run(string output, IReadOnlyList<SourceSpec> sources, CancellationToken cancellation = default) =>
+        new PipelineRunner(
+            new PipelineOptions { Sources = sources, OutputDirectory = output, ModelPath = _fixture.ModelPath, IntraOpThreads = 2 },
+            NullLoggerFactory.Instance).RunAsync(cancellation);
+
+    private static List<string> ReadLines(string path)
+    {
+        string text = File.ReadAllText(path);
+        Assert.EndsWith("\n", text, StringComparison.Ordinal);
+        return [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries)];
+    }
+
+    /// <summary>Frames ffprobe decodes: an independent check that the mp4 was finalized and plays.</summary>
+    private static int CountFrames(string path)
+    {
+        var start = new ProcessStartInfo("ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path])
+        {
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        using var process = Process.Start(start)!;
+        string text = process.StandardOutput.ReadToEnd().Trim();
+        process.WaitForExit();
+        Assert.Equal(0, process.ExitCode);
+        return int.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+    }
+}

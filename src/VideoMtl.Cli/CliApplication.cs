@@ -30,7 +30,15 @@ internal static class CliApplication
         bool verbose = parse.GetValue(VerboseOption);
         try
         {
-            return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+            // ProcessTerminationTimeout = null: System.CommandLine would otherwise answer SIGTERM by exiting at
+            // once; `run` handles SIGINT/SIGTERM itself to drain, flush and finalize before it exits.
+            return parse.Invoke(new InvocationConfiguration
+            {
+                Output = output,
+                Error = error,
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = null,
+            });
         }
         catch (Exception e) when (IsUserFacing(e) && !verbose)
         {

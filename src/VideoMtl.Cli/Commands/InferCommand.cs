@@ -27,8 +27,7 @@ internal static class InferCommand
         };
         command.SetAction(parse =>
         {
-            using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true)
-                .SetMinimumLevel(parse.GetValue(CliApplication.VerboseOption) ? LogLevel.Debug : LogLevel.Warning));
+            using var loggerFactory = CliLogging.Create(parse.GetValue(CliApplication.VerboseOption));
             var logger = loggerFactory.CreateLogger("infer");
             string modelPath = parse.GetValue(model) ?? RepositoryPaths.DefaultModel;
             if (!File.Exists(modelPath))

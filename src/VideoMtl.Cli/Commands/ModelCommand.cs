@@ -27,9 +27,7 @@ internal static class ModelCommand
         };
         build.SetAction(parse =>
         {
-            using var loggerFactory = LoggerFactory.Create(b => b
-                .AddSimpleConsole(o => o.SingleLine = true)
-                .SetMinimumLevel(parse.GetValue(CliApplication.VerboseOption) ? LogLevel.Debug : LogLevel.Warning));
+            using var loggerFactory = CliLogging.Create(parse.GetValue(CliApplication.VerboseOption));
             var request = new ModelBuildRequest(
                 parse.GetValue(segment)!,
                 parse.GetValue(pose)!,

@@ -44,8 +44,7 @@ internal static class RunCommand
         command.SetAction(async (parse, cancellation) =>
         {
             bool verbose = parse.GetValue(CliApplication.VerboseOption);
-            using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true)
-                .SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Information));
+            using var loggerFactory = CliLogging.Create(verbose, LogLevel.Information);
             string modelPath = parse.GetValue(model) ?? RepositoryPaths.DefaultModel;
             if (!File.Exists(modelPath))
             {

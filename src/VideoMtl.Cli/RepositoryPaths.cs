@@ -12,6 +12,15 @@ internal static class RepositoryPaths
 
     public static string DefaultModel => Path.Combine(Root, "models", DefaultModelFileName);
 
+    /// <summary>The --model value, or the default model; a missing file is a <see cref="UserError"/> with the fix.</summary>
+    public static string ResolveModel(string? option)
+    {
+        string path = option ?? DefaultModel;
+        return File.Exists(path)
+            ? path
+            : throw new UserError($"model not found: {path} ({(option is null ? "run ./setup.sh to build the default model" : "check --model")})");
+    }
+
     private static string FindRoot()
     {
         string? home = Environment.GetEnvironmentVariable("VIDEOMTL_HOME");

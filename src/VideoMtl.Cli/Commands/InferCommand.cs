@@ -29,11 +29,7 @@ internal static class InferCommand
         {
             using var loggerFactory = CliLogging.Create(parse.GetValue(CliApplication.VerboseOption));
             var logger = loggerFactory.CreateLogger("infer");
-            string modelPath = parse.GetValue(model) ?? RepositoryPaths.DefaultModel;
-            if (!File.Exists(modelPath))
-            {
-                throw new UserError($"model not found: {modelPath} ({(parse.GetValue(model) is null ? "run ./setup.sh to build the default model" : "check --model")})");
-            }
+            string modelPath = RepositoryPaths.ResolveModel(parse.GetValue(model));
 
             ExecutionProviderOptions provider;
             try

@@ -45,11 +45,7 @@ internal static class RunCommand
         {
             bool verbose = parse.GetValue(CliApplication.VerboseOption);
             using var loggerFactory = CliLogging.Create(verbose, LogLevel.Information);
-            string modelPath = parse.GetValue(model) ?? RepositoryPaths.DefaultModel;
-            if (!File.Exists(modelPath))
-            {
-                throw new UserError($"model not found: {modelPath} ({(parse.GetValue(model) is null ? "run ./setup.sh to build the default model" : "check --model")})");
-            }
+            string modelPath = RepositoryPaths.ResolveModel(parse.GetValue(model));
 
             PipelineOptions options;
             try

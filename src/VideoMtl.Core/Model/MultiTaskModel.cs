@@ -14,9 +14,6 @@ namespace VideoMtl.Core.Model;
 /// </summary>
 public sealed class MultiTaskModel : IDisposable
 {
-    private readonly int _objectsOutput;
-    private readonly int _protosOutput;
-    private readonly int _poseOutput;
     private float[] _input = [];
 
     private MultiTaskModel(InferenceSession session, ModelDescription description)
@@ -25,9 +22,9 @@ public sealed class MultiTaskModel : IDisposable
         Description = description;
         Letterbox = new LetterboxTransform(description.InputWidth, description.InputHeight);
         var names = session.Outputs.Select(o => o.Name).ToList();
-        _objectsOutput = names.IndexOf(description.HasSegmentation ? "seg_boxes" : "det_boxes");
-        _protosOutput = names.IndexOf("seg_protos");
-        _poseOutput = names.IndexOf("pose");
+        ObjectsOutput = names.IndexOf(description.HasSegmentation ? "seg_boxes" : "det_boxes");
+        ProtosOutput = names.IndexOf("seg_protos");
+        PoseOutput = names.IndexOf("pose");
     }
 
     public InferenceSession Session { get; }
@@ -35,6 +32,15 @@ public sealed class MultiTaskModel : IDisposable
     public ModelDescription Description { get; }
 
     public LetterboxTransform Letterbox { get; }
+
+    /// <summary>Position among the session's outputs of the head objects are decoded from (seg_boxes, else det_boxes).</summary>
+    public int ObjectsOutput { get; }
+
+    /// <summary>Position of seg_protos, or -1.</summary>
+    public int ProtosOutput { get; }
+
+    /// <summary>Position of pose, or -1.</summary>
+    public int PoseOutput { get; }
 
     public static MultiTaskModel Load(string path, InferenceSessionOptions? options = null, ILogger? logger = null)
     {
@@ -84,7 +90,7 @@ public sealed class MultiTaskModel : IDisposable
         {
             for (int i = 0; i < images.Count; i++)
             {
-                decoder.Decode(Slice(outputs, _objectsOutput, i, images.Count), Slice(outputs, _protosOutput, i, images.Count), Slice(outputs, _poseOutput, i, images.Count), geometries[i], results[i]);
+                decoder.Decode(Slice(outputs, ObjectsOutput, i, images.Count), Slice(outputs, ProtosOutput, i, images.Count), Slice(outputs, PoseOutput, i, images.Count), geometries[i], results[i]);
             }
         }
         finally

@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using Proto = global::Onnx;
 
 namespace VideoMtl.Core.ModelBuilding;
@@ -103,14 +102,15 @@ internal static class Float16Converter
     private static void ToHalf(Proto.TensorProto tensor)
     {
         float[] values = OnnxTensors.ReadFloats(tensor);
-        var bytes = new byte[values.Length * 2];
+        var half = new Half[values.Length];
         for (int i = 0; i < values.Length; i++)
         {
-            BitConverter.TryWriteBytes(bytes.AsSpan(i * 2), (Half)values[i]);
+            half[i] = (Half)values[i];
         }
 
+        var converted = OnnxTensors.CreateRaw<Half>(tensor.Name, OnnxTensors.Float16, tensor.Dims, half);
         tensor.FloatData.Clear();
         tensor.DataType = OnnxTensors.Float16;
-        tensor.RawData = ByteString.CopyFrom(bytes);
+        tensor.RawData = converted.RawData;
     }
 }

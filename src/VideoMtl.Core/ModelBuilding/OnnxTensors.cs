@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Proto = global::Onnx;
 
@@ -13,8 +14,6 @@ internal static class OnnxTensors
     public const int Int64 = 7;
     public const int Float16 = 10;
 
-    public static long ElementCount(Proto.TensorProto tensor) => tensor.Dims.Aggregate(1L, (a, d) => a * d);
-
     public static float[] ReadFloats(Proto.TensorProto tensor)
     {
         if (tensor.DataType != Float)
@@ -22,19 +21,7 @@ internal static class OnnxTensors
             throw new InvalidDataException($"tensor {tensor.Name} is type {tensor.DataType}, expected float");
         }
 
-        if (tensor.HasRawData)
-        {
-            var raw = tensor.RawData.Span;
-            var values = new float[raw.Length / 4];
-            for (int i = 0; i < values.Length; i++)
-            {
-                values[i] = BitConverter.ToSingle(raw.Slice(i * 4, 4));
-            }
-
-            return values;
-        }
-
-        return [.. tensor.FloatData];
+        return tensor.HasRawData ? ReadRaw<float>(tensor) : [.. tensor.FloatData];
     }
 
     /// <summary>uint8/int8 values as ints (the quantized weights and their zero points).</summary>
@@ -69,44 +56,24 @@ internal static class OnnxTensors
             throw new InvalidDataException($"tensor {tensor.Name} is type {tensor.DataType}, expected int64");
         }
 
-        if (tensor.HasRawData)
-        {
-            var raw = tensor.RawData.Span;
-            var values = new long[raw.Length / 8];
-            for (int i = 0; i < values.Length; i++)
-            {
-                values[i] = BitConverter.ToInt64(raw.Slice(i * 8, 8));
-            }
-
-            return values;
-        }
-
-        return [.. tensor.Int64Data];
+        return tensor.HasRawData ? ReadRaw<long>(tensor) : [.. tensor.Int64Data];
     }
 
-    public static Proto.TensorProto CreateFloat(string name, IEnumerable<long> dims, ReadOnlySpan<float> values)
-    {
-        var bytes = new byte[values.Length * 4];
-        for (int i = 0; i < values.Length; i++)
-        {
-            BitConverter.TryWriteBytes(bytes.AsSpan(i * 4), values[i]);
-        }
+    public static Proto.TensorProto CreateFloat(string name, IEnumerable<long> dims, ReadOnlySpan<float> values) =>
+        CreateRaw(name, Float, dims, values);
 
-        var tensor = new Proto.TensorProto { Name = name, DataType = Float, RawData = ByteString.CopyFrom(bytes) };
+    public static Proto.TensorProto CreateInt64(string name, IEnumerable<long> dims, ReadOnlySpan<long> values) =>
+        CreateRaw(name, Int64, dims, values);
+
+    /// <summary>A tensor whose raw_data holds <paramref name="values"/> (ONNX raw data is little-endian, as is every platform we run on).</summary>
+    public static Proto.TensorProto CreateRaw<T>(string name, int dataType, IEnumerable<long> dims, ReadOnlySpan<T> values)
+        where T : unmanaged
+    {
+        var tensor = new Proto.TensorProto { Name = name, DataType = dataType, RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values)) };
         tensor.Dims.AddRange(dims);
         return tensor;
     }
 
-    public static Proto.TensorProto CreateInt64(string name, IEnumerable<long> dims, ReadOnlySpan<long> values)
-    {
-        var bytes = new byte[values.Length * 8];
-        for (int i = 0; i < values.Length; i++)
-        {
-            BitConverter.TryWriteBytes(bytes.AsSpan(i * 8), values[i]);
-        }
-
-        var tensor = new Proto.TensorProto { Name = name, DataType = Int64, RawData = ByteString.CopyFrom(bytes) };
-        tensor.Dims.AddRange(dims);
-        return tensor;
-    }
+    private static T[] ReadRaw<T>(Proto.TensorProto tensor)
+        where T : unmanaged => MemoryMarshal.Cast<byte, T>(tensor.RawData.Span).ToArray();
 }

@@ -19,17 +19,13 @@ internal sealed class PostprocessWorker(
     IReadOnlyList<ChannelWriter<FramePacket>> sinks,
     FramePacketPool pool)
 {
-    private readonly int _objects = IndexOf(model, model.Description.HasSegmentation ? "seg_boxes" : "det_boxes");
-    private readonly int _protos = IndexOf(model, "seg_protos");
-    private readonly int _pose = IndexOf(model, "pose");
-
     public async Task RunAsync(CancellationToken cancellation)
     {
         await foreach (var packet in input.ReadAllAsync(cancellation).ConfigureAwait(false))
         {
             long started = Stopwatch.GetTimestamp();
             var batch = packet.Batch!;
-            decoder.Decode(batch.Slice(_objects, packet.BatchIndex), batch.Slice(_protos, packet.BatchIndex), batch.Slice(_pose, packet.BatchIndex), packet.Geometry, packet.Detections);
+            decoder.Decode(batch.Slice(model.ObjectsOutput, packet.BatchIndex), batch.Slice(model.ProtosOutput, packet.BatchIndex), batch.Slice(model.PoseOutput, packet.BatchIndex), packet.Geometry, packet.Detections);
             packet.Batch = null;
             batch.Release();
             long decoded = Stopwatch.GetTimestamp();
@@ -61,18 +57,5 @@ internal sealed class PostprocessWorker(
                 }
             }
         }
-    }
-
-    private static int IndexOf(MultiTaskModel model, string name)
-    {
-        for (int i = 0; i < model.Session.Outputs.Count; i++)
-        {
-            if (model.Session.Outputs[i].Name == name)
-            {
-                return i;
-            }
-        }
-
-        return -1;
     }
 }

@@ -14,7 +14,8 @@ namespace VideoMtl.Pipeline;
 /// sink has flushed, or until cancellation: then capture stops, frames already in flight are drained
 /// through every sink, and every file is closed properly.
 /// </summary>
-public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory loggerFactory)
+/// <param name="extraSinks">Sinks added after the built-in ones (preview, tests); the runner completes them.</param>
+public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory loggerFactory, IReadOnlyList<IFrameSink>? extraSinks = null)
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("pipeline");
 
@@ -39,6 +40,8 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
         {
             sinks.Add(new VideoFileSink(options.OutputDirectory, _logger));
         }
+
+        sinks.AddRange(extraSinks ?? []);
 
         var streams = options.Sources
             .Select((s, i) => new StreamState(i, s.Name, s.Source.DisplayName, s.Source.IsLive || options.Realtime))
@@ -95,7 +98,7 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
             await Task.WhenAll(captureTasks).ConfigureAwait(false);
         }
 
-        return new PipelineSummary(streams, inference.BatchSizes, clock.Elapsed, cancellation.IsCancellationRequested);
+        return new PipelineSummary(streams, inference.BatchSizes, clock.Elapsed, cancellation.IsCancellationRequested, pool.Created);
     }
 
     private static async Task CompleteAfter(IReadOnlyList<Task> producers, ChannelWriter<FramePacket> writer)

@@ -4,7 +4,8 @@ namespace VideoMtl.Pipeline;
 
 /// <summary>What a run did: per-stream counts, batch sizes, wall time.</summary>
 /// <param name="BatchSizes">Index = batch size, value = how many batches of that size ran.</param>
-public sealed record PipelineSummary(IReadOnlyList<StreamState> Streams, IReadOnlyList<long> BatchSizes, TimeSpan Elapsed, bool Cancelled)
+/// <param name="FramePacketsCreated">Frame buffers ever allocated: bounded by the queues, whatever the run length.</param>
+public sealed record PipelineSummary(IReadOnlyList<StreamState> Streams, IReadOnlyList<long> BatchSizes, TimeSpan Elapsed, bool Cancelled, int FramePacketsCreated)
 {
     public long FramesProcessed => Streams.Sum(s => s.Processed);
 

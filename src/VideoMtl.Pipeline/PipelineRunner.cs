@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using VideoMtl.Core.Annotation;
 using VideoMtl.Core.Model;
 using VideoMtl.Onnx;
+using VideoMtl.Pipeline.Metrics;
 using VideoMtl.Pipeline.Sinks;
 using VideoMtl.Pipeline.Stages;
 
@@ -54,6 +55,12 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
         var sinkChannels = sinks.Select(_ => Channel.CreateBounded<FramePacket>(
             new BoundedChannelOptions(options.SinkQueueCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = true })).ToList();
 
+        var sourceChannels = new List<(string Queue, ChannelReader<FramePacket> Reader)>();
+        using var metrics = new PipelineMetrics(streams, () =>
+            sourceChannels.Select(c => (c.Queue, c.Reader.Count))
+                .Append(("ready", ready.Reader.Count))
+                .Append(("decoded", decoded.Reader.Count))
+                .Concat(sinkChannels.Select((c, i) => ($"sink_{sinks[i].Name}", c.Reader.Count))));
         var captureTasks = new List<Task>();
         var preprocessTasks = new List<Task>();
         for (int i = 0; i < streams.Count; i++)
@@ -66,17 +73,20 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
                     {
                         // Newest frame wins: the displaced one goes straight back to the pool.
                         dropped.Stream.CountDropped();
+                        metrics.Dropped(dropped.Stream, "capture", "queue_full");
                         pool.Return(dropped);
                     })
                 : Channel.CreateBounded<FramePacket>(new BoundedChannelOptions(2) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = true });
-            captureTasks.Add(new CaptureWorker(options.Sources[i], stream, options, pool, perSource.Writer, _logger).Start(cancellation));
+            sourceChannels.Add(($"source_{stream.Name}", perSource.Reader));
+            captureTasks.Add(new CaptureWorker(options.Sources[i], stream, options, pool, perSource.Writer, metrics, _logger).Start(cancellation));
             preprocessTasks.Add(new PreprocessWorker(perSource.Reader, ready.Writer, model.Letterbox, slots).RunAsync(CancellationToken.None));
         }
 
-        var inference = new InferenceWorker(model, options, slots, ready.Reader, decoded.Writer);
+        var inference = new InferenceWorker(model, options, slots, ready.Reader, decoded.Writer, metrics);
         var annotator = sinks.Any(s => s.NeedsPixels) ? AnnotatorChain.Default() : null;
-        var postprocess = new PostprocessWorker(model, model.CreateDecoder(options.Decoder), annotator, decoded.Reader, sinkChannels.Select(c => c.Writer).ToList(), pool);
-        var sinkTasks = sinks.Select((sink, i) => Task.Run(() => RunSinkAsync(sink, sinkChannels[i].Reader, pool), CancellationToken.None)).ToList();
+        var postprocess = new PostprocessWorker(
+            model, model.CreateDecoder(options.Decoder), annotator, decoded.Reader, sinks.Select((s, i) => (s.Name, sinkChannels[i].Writer)).ToList(), pool, metrics);
+        var sinkTasks = sinks.Select((sink, i) => Task.Run(() => RunSinkAsync(sink, sinkChannels[i].Reader, pool, metrics), CancellationToken.None)).ToList();
 
         var inferenceTask = Task.Run(() => inference.RunAsync(CancellationToken.None), CancellationToken.None);
         var postprocessTask = Task.Run(() => postprocess.RunAsync(CancellationToken.None), CancellationToken.None);
@@ -115,7 +125,7 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
         }
     }
 
-    private async Task RunSinkAsync(IFrameSink sink, ChannelReader<FramePacket> input, FramePacketPool pool)
+    private async Task RunSinkAsync(IFrameSink sink, ChannelReader<FramePacket> input, FramePacketPool pool, PipelineMetrics metrics)
     {
         bool failed = false;
         try
@@ -126,7 +136,12 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
                 {
                     if (!failed)
                     {
+                        long started = Stopwatch.GetTimestamp();
                         sink.Write(packet);
+                        if (sink.NeedsPixels)
+                        {
+                            metrics.Encoded(Stopwatch.GetElapsedTime(started).TotalSeconds);
+                        }
                     }
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException or Vision.VisionException)

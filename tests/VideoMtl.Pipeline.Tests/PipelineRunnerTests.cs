@@ -48,8 +48,42 @@ public sealed class PipelineRunnerTests : IClassFixture<PipelineFixture>
     public async Task Two_sources_complete_in_one_run_with_frames_batched_across_them()
     {
         using var output = new TemporaryDirectory();
-        var summary = await Run(output.Path, [SourceSpec.Parse("a=" + _fixture.ClipA), SourceSpec.Parse("b=" + _fixture.ClipB)]);
+        using var exporter = new Metrics.PrometheusTextExporter(Metrics.PipelineMetrics.MeterName, Metrics.PipelineMetrics.Buckets);
+        var running = Run(output.Path, [SourceSpec.Parse("a=" + _fixture.ClipA), SourceSpec.Parse("b=" + _fixture.ClipB)]);
+
+        // Gauges are read at scrape time, so they are checked while the run is on.
+        string live = string.Empty;
+        for (var deadline = DateTime.UtcNow.AddSeconds(60); DateTime.UtcNow < deadline && !running.IsCompleted; await Task.Delay(100))
+        {
+            live = exporter.Scrape();
+            if (live.Contains("videomtl_frames_processed_total{stream=\"a\"}", StringComparison.Ordinal))
+            {
+                break;
+            }
+        }
+
+        Assert.Contains("videomtl_stream_up{stream=\"a\"} 1", live, StringComparison.Ordinal);
+        Assert.Matches(@"videomtl_queue_depth\{queue=""ready""\} \d+", live);
+        Assert.Matches(@"videomtl_stream_fps\{stream=""a""\} [0-9.E+-]+", live);
+        Assert.Contains("process_resident_memory_bytes ", live, StringComparison.Ordinal);
+        Assert.Contains("videomtl_build_info{", live, StringComparison.Ordinal);
+
+        var summary = await running;
         Assert.Equal([24L, 16L], summary.Streams.Select(s => s.Processed));
+        string metrics = exporter.Scrape();
+        Assert.Contains("videomtl_frames_captured_total{stream=\"a\"} 24\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("videomtl_frames_processed_total{stream=\"b\"} 16\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("# TYPE videomtl_inference_batch_size histogram", metrics, StringComparison.Ordinal);
+        Assert.Matches(@"videomtl_inference_batch_size_sum 40\n", metrics);
+        Assert.Matches(@"videomtl_inference_batch_size_bucket\{le=""1""\} (\d+)\n", metrics);
+        foreach (string stage in new[] { "decode", "preprocess", "inference", "postprocess", "overlay", "encode" })
+        {
+            Assert.Contains($"videomtl_stage_duration_seconds_count{{stage=\"{stage}\"}}", metrics, StringComparison.Ordinal);
+        }
+
+        Assert.Matches(@"videomtl_objects_detected_total\{class=""person"",stream=""a""\} \d+", metrics);
+        Assert.Contains("videomtl_end_to_end_latency_seconds_count{stream=\"a\"} 24", metrics, StringComparison.Ordinal);
+
         Assert.True(summary.BatchSizes.Skip(2).Sum() > 0, $"no batch above 1: [{string.Join(", ", summary.BatchSizes)}]");
         Assert.Equal(24, ReadLines(Path.Combine(output.Path, "a.ndjson")).Count);
         Assert.Equal(16, ReadLines(Path.Combine(output.Path, "b.ndjson")).Count);

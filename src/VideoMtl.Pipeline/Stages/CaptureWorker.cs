@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using VideoMtl.Pipeline.Metrics;
 using VideoMtl.Pipeline.Sources;
 using VideoMtl.Vision;
 
@@ -12,7 +13,7 @@ namespace VideoMtl.Pipeline.Stages;
 /// the newest frame always wins and capture never falls behind the camera.
 /// </summary>
 internal sealed class CaptureWorker(
-    SourceSpec spec, StreamState state, PipelineOptions options, FramePacketPool pool, ChannelWriter<FramePacket> output, ILogger logger)
+    SourceSpec spec, StreamState state, PipelineOptions options, FramePacketPool pool, ChannelWriter<FramePacket> output, PipelineMetrics metrics, ILogger logger)
 {
     public Task Start(CancellationToken cancellation) =>
         Task.Factory.StartNew(() => Run(cancellation), cancellation, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -88,6 +89,7 @@ internal sealed class CaptureWorker(
             packet.CapturedAt = Stopwatch.GetTimestamp();
             packet.DecodeMs = Stopwatch.GetElapsedTime(started, packet.CapturedAt).TotalMilliseconds;
             state.CountCaptured();
+            metrics.Captured(state);
 
             if (options.Realtime && !spec.Source.IsLive)
             {

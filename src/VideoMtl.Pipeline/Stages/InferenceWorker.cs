@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using VideoMtl.Core.Model;
 using VideoMtl.Onnx;
+using VideoMtl.Pipeline.Metrics;
 
 namespace VideoMtl.Pipeline.Stages;
 
@@ -11,7 +12,7 @@ namespace VideoMtl.Pipeline.Stages;
 /// hands each frame on with a reference to the shared outputs.
 /// </summary>
 internal sealed class InferenceWorker(
-    MultiTaskModel model, PipelineOptions options, TensorSlotPool slots, ChannelReader<FramePacket> input, ChannelWriter<FramePacket> output)
+    MultiTaskModel model, PipelineOptions options, TensorSlotPool slots, ChannelReader<FramePacket> input, ChannelWriter<FramePacket> output, PipelineMetrics metrics)
 {
     private readonly List<FramePacket> _batch = new(options.MaxBatch);
     private readonly float[] _input = new float[options.MaxBatch * slots.Length];
@@ -93,5 +94,6 @@ internal sealed class InferenceWorker(
         }
 
         BatchSizes[count]++;
+        metrics.BatchRan(count, elapsed / 1000);
     }
 }

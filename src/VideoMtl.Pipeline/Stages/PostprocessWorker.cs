@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using VideoMtl.Core.Annotation;
 using VideoMtl.Core.Decoding;
 using VideoMtl.Core.Model;
+using VideoMtl.Pipeline.Metrics;
 
 namespace VideoMtl.Pipeline.Stages;
 
@@ -16,8 +17,9 @@ internal sealed class PostprocessWorker(
     MultiTaskDecoder decoder,
     IAnnotator? annotator,
     ChannelReader<FramePacket> input,
-    IReadOnlyList<ChannelWriter<FramePacket>> sinks,
-    FramePacketPool pool)
+    IReadOnlyList<(string Name, ChannelWriter<FramePacket> Writer)> sinks,
+    FramePacketPool pool,
+    PipelineMetrics metrics)
 {
     public async Task RunAsync(CancellationToken cancellation)
     {
@@ -37,14 +39,16 @@ internal sealed class PostprocessWorker(
             }
 
             packet.Stream.CountProcessed();
+            metrics.Processed(packet, model.Description.ClassNames);
             packet.SetSinkReferences(sinks.Count);
-            foreach (var sink in sinks)
+            foreach (var (name, sink) in sinks)
             {
                 if (packet.Stream.IsLive)
                 {
                     if (!sink.TryWrite(packet))
                     {
                         packet.Stream.CountDropped();
+                        metrics.Dropped(packet.Stream, name, "queue_full");
                         if (packet.ReleaseSinkReference())
                         {
                             pool.Return(packet);

@@ -9,6 +9,8 @@ public sealed class StreamState
     private long _captured;
     private long _processed;
     private long _dropped;
+    private long _lastProcessed;
+    private double _fps;
 
     public StreamState(int index, string name, string displaySource, bool isLive)
     {
@@ -50,7 +52,22 @@ public sealed class StreamState
 
     public void CountCaptured() => Interlocked.Increment(ref _captured);
 
-    public void CountProcessed() => Interlocked.Increment(ref _processed);
+    /// <summary>Frames processed per second over the last few seconds (exponentially smoothed).</summary>
+    public double ProcessedFps => Volatile.Read(ref _fps);
+
+    public void CountProcessed()
+    {
+        Interlocked.Increment(ref _processed);
+        long now = System.Diagnostics.Stopwatch.GetTimestamp();
+        long last = Interlocked.Exchange(ref _lastProcessed, now);
+        if (last != 0)
+        {
+            double seconds = System.Diagnostics.Stopwatch.GetElapsedTime(last, now).TotalSeconds;
+            double instant = seconds > 0 ? 1 / seconds : 0;
+            double previous = Volatile.Read(ref _fps);
+            Volatile.Write(ref _fps, previous == 0 ? instant : (0.9 * previous) + (0.1 * instant));
+        }
+    }
 
     public void CountDropped() => Interlocked.Increment(ref _dropped);
 }

@@ -20,9 +20,16 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("pipeline");
 
+    /// <summary>The run's streams, available from the start of <see cref="RunAsync"/> (for status endpoints).</summary>
+    public IReadOnlyList<StreamState> Streams { get; private set; } = [];
+
+    /// <summary>True once the model is loaded and the stages are running.</summary>
+    public bool IsReady { get; private set; }
+
     public async Task<PipelineSummary> RunAsync(CancellationToken cancellation)
     {
         options.Validate();
+        ReserveThreadPoolThreads(options.Sources.Count);
         Directory.CreateDirectory(options.OutputDirectory);
         using var model = MultiTaskModel.Load(
             options.ModelPath,
@@ -47,6 +54,7 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
         var streams = options.Sources
             .Select((s, i) => new StreamState(i, s.Name, s.Source.DisplayName, s.Source.IsLive || options.Realtime))
             .ToList();
+        Streams = streams;
 
         // Capture stops on cancellation; everything downstream keeps draining until its input completes.
         var clock = Stopwatch.StartNew();
@@ -89,6 +97,7 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
         var sinkTasks = sinks.Select((sink, i) => Task.Run(() => RunSinkAsync(sink, sinkChannels[i].Reader, pool, metrics), CancellationToken.None)).ToList();
 
         var inferenceTask = Task.Run(() => inference.RunAsync(CancellationToken.None), CancellationToken.None);
+        IsReady = true;
         var postprocessTask = Task.Run(() => postprocess.RunAsync(CancellationToken.None), CancellationToken.None);
 
         await CompleteAfter(preprocessTasks, ready.Writer).ConfigureAwait(false);
@@ -108,7 +117,24 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
             await Task.WhenAll(captureTasks).ConfigureAwait(false);
         }
 
+        IsReady = false;
         return new PipelineSummary(streams, inference.BatchSizes, clock.Elapsed, cancellation.IsCancellationRequested, pool.Created);
+    }
+
+    /// <summary>
+    /// Inference, decoding and sink writes block the pool threads they run on for up to a second. With the
+    /// pool's default minimum (one thread per core: 2 here) that starves everything else in the process, such
+    /// as HTTP requests and signal handlers, until the pool slowly injects threads; so the minimum is raised
+    /// to cover every blocking worker with room to spare.
+    /// </summary>
+    private static void ReserveThreadPoolThreads(int sources)
+    {
+        ThreadPool.GetMinThreads(out int workers, out int io);
+        int needed = (2 * sources) + 16;
+        if (workers < needed)
+        {
+            ThreadPool.SetMinThreads(needed, io);
+        }
     }
 
     private static async Task CompleteAfter(IReadOnlyList<Task> producers, ChannelWriter<FramePacket> writer)

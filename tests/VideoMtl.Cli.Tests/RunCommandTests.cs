@@ -1,8 +1,10 @@
+using System.Diagnostics;
+using System.Text.Json;
 using VideoMtl.TestSupport;
 
 namespace VideoMtl.Cli.Tests;
 
-/// <summary><c>videomtl run</c> as a process: bad settings fail before anything runs.</summary>
+/// <summary><c>videomtl run</c> as a process: a real SIGTERM mid-file, and bad settings.</summary>
 public sealed class RunCommandTests : IClassFixture<InferCommandTests.BuiltModel>
 {
     private readonly InferCommandTests.BuiltModel _model;
@@ -10,6 +12,63 @@ public sealed class RunCommandTests : IClassFixture<InferCommandTests.BuiltModel
     public RunCommandTests(InferCommandTests.BuiltModel model)
     {
         _model = model;
+    }
+
+    [Fact]
+    public async Task Sigterm_mid_file_drains_flushes_and_exits_zero()
+    {
+        using var output = new TemporaryDirectory();
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, "videomtl.dll"), "run", "--source", TestData.VtestAvi, "--out", output.Path, "--model", _model.Path, "--http-port", "0" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        string ndjson = Path.Combine(output.Path, "vtest.ndjson");
+        for (var deadline = DateTime.UtcNow.AddSeconds(90); DateTime.UtcNow < deadline && !process.HasExited; await Task.Delay(200))
+        {
+            if (File.Exists(ndjson) && File.ReadAllText(ndjson).Count(c => c == '\n') >= 8)
+            {
+                break;
+            }
+        }
+
+        if (process.HasExited)
+        {
+            Assert.Fail("the run ended before it could be stopped: " + await stderr);
+        }
+
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+            Assert.Equal(0, kill.ExitCode);
+        }
+
+        Assert.True(process.WaitForExit(60_000), "the run did not stop within 60 s of SIGTERM");
+        Assert.True(process.ExitCode == 0, await stderr);
+        string summary = await stdout;
+        Assert.StartsWith("stopped: ", summary, StringComparison.Ordinal);
+
+        string text = File.ReadAllText(ndjson);
+        Assert.EndsWith("\n", text, StringComparison.Ordinal);
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.InRange(lines.Length, 8, 700);
+        for (int i = 0; i < lines.Length; i++)
+        {
+            using var json = JsonDocument.Parse(lines[i]);
+            Assert.Equal(i, json.RootElement.GetProperty("frame").GetInt64());
+        }
+
+        var probe = new ProcessStartInfo("ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", Path.Combine(output.Path, "vtest.mp4")])
+        {
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        using var ffprobe = Process.Start(probe)!;
+        Assert.Equal(lines.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), (await ffprobe.StandardOutput.ReadToEndAsync()).Trim());
     }
 
     [Theory]

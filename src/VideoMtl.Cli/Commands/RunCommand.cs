@@ -2,9 +2,11 @@ using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using VideoMtl.Cli.Http;
 using VideoMtl.Core.Decoding;
 using VideoMtl.Onnx;
 using VideoMtl.Pipeline;
+using VideoMtl.Pipeline.Metrics;
 using VideoMtl.Pipeline.Sources;
 using VideoMtl.Vision;
 
@@ -36,10 +38,12 @@ internal static class RunCommand
         var realtime = new Option<bool>("--realtime") { Description = "Play files at their own frame rate, dropping frames when behind, like a camera" };
         var noVideo = new Option<bool>("--no-video") { Description = "Do not write annotated mp4 files" };
         var noNdjson = new Option<bool>("--no-ndjson") { Description = "Do not write NDJSON results" };
+        var httpPort = new Option<int>("--http-port") { Description = "Port of /metrics, /healthz, /readyz and /streams (0 = off)", DefaultValueFactory = _ => 8321 };
+        var httpAddress = new Option<string>("--http-address") { Description = "Address the HTTP server binds (default loopback only)", DefaultValueFactory = _ => "127.0.0.1" };
 
         var command = new Command("run", "Run the pipeline: annotated mp4 and NDJSON results per stream")
         {
-            sources, outDir, model, device, maxBatch, maxWait, threads, conf, iou, loop, realtime, noVideo, noNdjson,
+            sources, outDir, model, device, maxBatch, maxWait, threads, conf, iou, loop, realtime, noVideo, noNdjson, httpPort, httpAddress,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -84,8 +88,45 @@ internal static class RunCommand
                 stop.Cancel();
             });
 
-            var summary = await new PipelineRunner(options, loggerFactory).RunAsync(stop.Token).ConfigureAwait(false);
+            int port = parse.GetValue(httpPort);
+            if (port is < 0 or > 65535)
+            {
+                throw new UserError($"--http-port {port} is out of range: use 1..65535, or 0 to switch the HTTP server off");
+            }
+
+            if (!System.Net.IPAddress.TryParse(parse.GetValue(httpAddress), out var bind))
+            {
+                throw new UserError($"--http-address {parse.GetValue(httpAddress)} is not an IP address (e.g. 127.0.0.1, or 0.0.0.0 for every interface)");
+            }
+
+            using var exporter = new PrometheusTextExporter(PipelineMetrics.MeterName, PipelineMetrics.Buckets);
+            var runner = new PipelineRunner(options, loggerFactory);
+            StatusServer? server = null;
+            if (port != 0)
+            {
+                server = await StatusServer.StartAsync(bind, port, runner, exporter).ConfigureAwait(false);
+                loggerFactory.CreateLogger("http").LogInformation("metrics at {Address}/metrics (also /healthz, /readyz, /streams)", server.Address);
+            }
+
+            PipelineSummary summary;
+            try
+            {
+                summary = await runner.RunAsync(stop.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (server is not null)
+                {
+                    await server.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+
             WriteSummary(output, summary, options);
+            if (server is not null)
+            {
+                output.WriteLine($"  metrics were served at {server.Address}/metrics");
+            }
+
             return summary.Streams.All(s => s.Error is null) ? 0 : 1;
         });
         return command;

@@ -9,7 +9,9 @@ public sealed class StreamState
     private long _captured;
     private long _processed;
     private long _dropped;
-    private long _lastProcessed;
+    private readonly Lock _rateGate = new();
+    private long _windowStart;
+    private long _windowCount;
     private double _fps;
 
     public StreamState(int index, string name, string displaySource, bool isLive)
@@ -52,20 +54,38 @@ public sealed class StreamState
 
     public void CountCaptured() => Interlocked.Increment(ref _captured);
 
-    /// <summary>Frames processed per second over the last few seconds (exponentially smoothed).</summary>
-    public double ProcessedFps => Volatile.Read(ref _fps);
+    /// <summary>Frames processed per second over the last complete 2-second window.</summary>
+    public double ProcessedFps
+    {
+        get
+        {
+            lock (_rateGate)
+            {
+                return _fps;
+            }
+        }
+    }
 
     public void CountProcessed()
     {
         Interlocked.Increment(ref _processed);
         long now = System.Diagnostics.Stopwatch.GetTimestamp();
-        long last = Interlocked.Exchange(ref _lastProcessed, now);
-        if (last != 0)
+        lock (_rateGate)
         {
-            double seconds = System.Diagnostics.Stopwatch.GetElapsedTime(last, now).TotalSeconds;
-            double instant = seconds > 0 ? 1 / seconds : 0;
-            double previous = Volatile.Read(ref _fps);
-            Volatile.Write(ref _fps, previous == 0 ? instant : (0.9 * previous) + (0.1 * instant));
+            // Tumbling window: frames of one batch finish together, so per-frame intervals say nothing.
+            if (_windowStart == 0)
+            {
+                _windowStart = now;
+            }
+
+            _windowCount++;
+            double seconds = System.Diagnostics.Stopwatch.GetElapsedTime(_windowStart, now).TotalSeconds;
+            if (seconds >= 2)
+            {
+                _fps = _windowCount / seconds;
+                _windowStart = now;
+                _windowCount = 0;
+            }
         }
     }
 

@@ -1,0 +1,99 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using VideoMtl.Pipeline;
+using VideoMtl.Pipeline.Metrics;
+
+namespace VideoMtl.Cli.Http;
+
+/// <summary>
+/// The run's HTTP side on Kestrel: <c>/metrics</c> (Prometheus text 0.0.4), <c>/healthz</c>, <c>/readyz</c>
+/// and <c>/streams</c>. Bound to loopback unless an address is given; small request limits, no bodies.
+/// </summary>
+internal sealed class StatusServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private StatusServer(WebApplication app, string address)
+    {
+        _app = app;
+        Address = address;
+    }
+
+    /// <summary>Base address, e.g. http://127.0.0.1:8321.</summary>
+    public string Address { get; }
+
+    public static async Task<StatusServer> StartAsync(IPAddress bind, int port, PipelineRunner runner, PrometheusTextExporter exporter)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        // Kestrel's own request logs would drown the pipeline's; startup failures still surface as exceptions.
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(options =>
+        {
+            options.Listen(bind, port);
+            options.AddServerHeader = false;
+            options.Limits.MaxConcurrentConnections = 64;
+            options.Limits.MaxRequestBodySize = 1024;
+            options.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
+        });
+        var app = builder.Build();
+        app.MapGet("/metrics", () => Results.Text(exporter.Scrape(), "text/plain; version=0.0.4; charset=utf-8"));
+        app.MapGet("/healthz", () => Results.Text("ok\n"));
+        app.MapGet("/readyz", () => runner.IsReady ? Results.Text("ready\n") : Results.Text("starting\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.MapGet("/streams", () => Results.Text(StreamsJson(runner), "application/json"));
+        try
+        {
+            await app.StartAsync().ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw new UserError($"--http-port {port}: cannot listen on {bind}:{port} ({e.Message.Split('\n')[0]}); choose another port, or 0 to switch the HTTP server off", e);
+        }
+
+        return new StatusServer(app, $"http://{(bind.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{bind}]" : bind.ToString())}:{port}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static string StreamsJson(PipelineRunner runner)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartArray();
+            foreach (var s in runner.Streams)
+            {
+                json.WriteStartObject();
+                json.WriteString("name", s.Name);
+                json.WriteString("source", s.DisplaySource);
+                json.WriteBoolean("live", s.IsLive);
+                json.WriteString("state", s.Error is not null ? "failed" : s.Completed ? "completed" : "running");
+                json.WriteNumber("width", s.Width);
+                json.WriteNumber("height", s.Height);
+                json.WriteNumber("source_fps", s.Fps);
+                json.WriteNumber("processed_fps", Math.Round(s.ProcessedFps, 2));
+                json.WriteNumber("captured", s.Captured);
+                json.WriteNumber("processed", s.Processed);
+                json.WriteNumber("dropped", s.Dropped);
+                if (s.Error is not null)
+                {
+                    json.WriteString("error", s.Error);
+                }
+
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+}

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using VideoMtl.Pipeline.Sources;
@@ -41,7 +40,7 @@ public sealed class PipelineRunnerTests : IClassFixture<PipelineFixture>
 
         Assert.True(withMaskedPeople > 700, $"{withMaskedPeople} frames with a masked person");
         Assert.True(withKeypoints > 600, $"{withKeypoints} frames with keypoints");
-        Assert.Equal(795, CountFrames(Path.Combine(output.Path, "vtest.mp4")));
+        Assert.Equal(795, MediaProbe.CountFrames(Path.Combine(output.Path, "vtest.mp4")));
     }
 
     [Fact]
@@ -87,8 +86,8 @@ public sealed class PipelineRunnerTests : IClassFixture<PipelineFixture>
         Assert.True(summary.BatchSizes.Skip(2).Sum() > 0, $"no batch above 1: [{string.Join(", ", summary.BatchSizes)}]");
         Assert.Equal(24, ReadLines(Path.Combine(output.Path, "a.ndjson")).Count);
         Assert.Equal(16, ReadLines(Path.Combine(output.Path, "b.ndjson")).Count);
-        Assert.Equal(24, CountFrames(Path.Combine(output.Path, "a.mp4")));
-        Assert.Equal(16, CountFrames(Path.Combine(output.Path, "b.mp4")));
+        Assert.Equal(24, MediaProbe.CountFrames(Path.Combine(output.Path, "a.mp4")));
+        Assert.Equal(16, MediaProbe.CountFrames(Path.Combine(output.Path, "b.mp4")));
     }
 
     [Fact]
@@ -107,7 +106,7 @@ public sealed class PipelineRunnerTests : IClassFixture<PipelineFixture>
             Assert.Equal(i, json.RootElement.GetProperty("frame").GetInt64());
         }
 
-        Assert.Equal(lines.Count, CountFrames(Path.Combine(output.Path, "vtest.mp4")));
+        Assert.Equal(lines.Count, MediaProbe.CountFrames(Path.Combine(output.Path, "vtest.mp4")));
     }
 
     [Fact]
@@ -159,21 +158,6 @@ public sealed class PipelineRunnerTests : IClassFixture<PipelineFixture>
         string text = File.ReadAllText(path);
         Assert.EndsWith("\n", text, StringComparison.Ordinal);
         return [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries)];
-    }
-
-    /// <summary>Frames ffprobe decodes: an independent check that the mp4 was finalized and plays.</summary>
-    private static int CountFrames(string path)
-    {
-        var start = new ProcessStartInfo("ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path])
-        {
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        using var process = Process.Start(start)!;
-        string text = process.StandardOutput.ReadToEnd().Trim();
-        process.WaitForExit();
-        Assert.Equal(0, process.ExitCode);
-        return int.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>A sink that takes its time, standing in for a slow disk or network client.</summary>

@@ -1,0 +1,24 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace VideoMtl.TestSupport;
+
+/// <summary>Facts about written media from ffprobe: an independent check that a file was finalized and plays.</summary>
+public static class MediaProbe
+{
+    /// <summary>Frames ffprobe decodes from the first video stream.</summary>
+    public static int CountFrames(string path)
+    {
+        var start = new ProcessStartInfo("ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path])
+        {
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("ffprobe did not start");
+        string text = process.StandardOutput.ReadToEnd().Trim();
+        process.WaitForExit();
+        return process.ExitCode == 0 && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int frames)
+            ? frames
+            : throw new InvalidDataException($"ffprobe cannot read {path} (exit {process.ExitCode}): not a finished video");
+    }
+}

@@ -122,7 +122,8 @@ public sealed class PipelineRunnerTests : IClassFixture<PipelineFixture>
     public async Task A_realtime_source_behind_a_slow_sink_drops_and_counts_instead_of_queueing()
     {
         using var output = new TemporaryDirectory();
-        var slow = new SlowSink(TimeSpan.FromMilliseconds(400));
+        // Far slower than inference on any machine: it can take at most one frame per 2.5 s plus its 4-deep queue.
+        var slow = new SlowSink(TimeSpan.FromMilliseconds(2500));
         var options = new PipelineOptions
         {
             Sources = [SourceSpec.Parse("a=" + _fixture.ClipA)],
@@ -140,11 +141,12 @@ public sealed class PipelineRunnerTests : IClassFixture<PipelineFixture>
         Assert.Equal(24, stream.Captured);
         Assert.True(stream.Dropped > 0, "nothing was dropped");
         Assert.True(slow.Written < stream.Processed, $"the slow sink saw {slow.Written} of {stream.Processed} frames");
-        // The NDJSON sink keeps up better than the slow one; its lines stay in frame order, with gaps where frames were dropped.
+        // The NDJSON sink is not held back by the slow one; its lines stay in frame order, with gaps where frames were dropped.
         var frames = ReadLines(Path.Combine(output.Path, "a.ndjson")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("frame").GetInt64()).ToList();
         Assert.Equal(frames.Order(), frames);
         Assert.Equal(frames.Distinct().Count(), frames.Count);
-        Assert.InRange(frames.Count, slow.Written, (int)stream.Processed);
+        Assert.InRange(frames.Count, 1, (int)stream.Processed);
+        Assert.True(frames.Count > slow.Written, $"ndjson has {frames.Count} lines, the slow sink took {slow.Written}");
         Assert.InRange(summary.FramePacketsCreated, 1, 40);
     }
 

@@ -178,10 +178,7 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
                 }
                 finally
                 {
-                    if (packet.ReleaseSinkReference())
-                    {
-                        pool.Return(packet);
-                    }
+                    pool.ReleaseSinkReference(packet);
                 }
             }
         }

@@ -90,7 +90,7 @@ public sealed class MultiTaskModel : IDisposable
         {
             for (int i = 0; i < images.Count; i++)
             {
-                decoder.Decode(Slice(outputs, ObjectsOutput, i, images.Count), Slice(outputs, ProtosOutput, i, images.Count), Slice(outputs, PoseOutput, i, images.Count), geometries[i], results[i]);
+                Decode(decoder, outputs, i, images.Count, geometries[i], results[i]);
             }
         }
         finally
@@ -104,9 +104,17 @@ public sealed class MultiTaskModel : IDisposable
         return new StageTimings(preprocess, inference, clock.Elapsed.TotalMilliseconds - preprocess - inference);
     }
 
+    /// <summary>Decodes image <paramref name="image"/> of a batch of <paramref name="batch"/> straight from the run's outputs (no copy).</summary>
+    public void Decode(MultiTaskDecoder decoder, IReadOnlyList<OrtTensor> outputs, int image, int batch, LetterboxGeometry geometry, Detections into)
+    {
+        ArgumentNullException.ThrowIfNull(decoder);
+        ArgumentNullException.ThrowIfNull(outputs);
+        decoder.Decode(Slice(outputs, ObjectsOutput, image, batch), Slice(outputs, ProtosOutput, image, batch), Slice(outputs, PoseOutput, image, batch), geometry, into);
+    }
+
     public void Dispose() => Session.Dispose();
 
-    private static ReadOnlySpan<float> Slice(OrtTensor[] outputs, int index, int image, int batch)
+    private static ReadOnlySpan<float> Slice(IReadOnlyList<OrtTensor> outputs, int index, int image, int batch)
     {
         if (index < 0)
         {

@@ -99,7 +99,8 @@ public sealed partial class MultiTaskModelBuilder
         var tasks = sources.Select(s => s.Task).ToList();
         metadata[ModelMetadataKeys.Format] = "1";
         metadata[ModelMetadataKeys.Tasks] = string.Join(',', tasks);
-        metadata[ModelMetadataKeys.Outputs] = DescribeOutputs(request.DetectModel is not null, metadata);
+        int classes = JsonSerializer.Deserialize<Dictionary<string, string>>(metadata[ModelMetadataKeys.Names])!.Count;
+        metadata[ModelMetadataKeys.Outputs] = DescribeOutputs(request.DetectModel is not null, classes);
         metadata[ModelMetadataKeys.KeypointNames] = JsonSerializer.Serialize(CocoKeypoints);
         metadata[ModelMetadataKeys.Skeleton] = JsonSerializer.Serialize(CocoSkeleton);
         metadata[ModelMetadataKeys.Precision] = request.Float16 ? "fp16" : "fp32";
@@ -115,7 +116,6 @@ public sealed partial class MultiTaskModelBuilder
             int converted = Float16Converter.Convert(composite.Graph);
             _logger?.LogInformation("float16: {Count} tensors converted", converted);
             byte[] halfBytes = composite.ToByteArray();
-            int classes = JsonSerializer.Deserialize<Dictionary<string, string>>(metadata[ModelMetadataKeys.Names])!.Count;
             verification = VerifyFloat16(compositeBytes, halfBytes, verification, request.VerifyImages, classes);
             compositeBytes = halfBytes;
         }
@@ -226,9 +226,8 @@ public sealed partial class MultiTaskModelBuilder
         return names.Count > 0 ? names : throw new InvalidDataException($"cannot read class names from '{text}'");
     }
 
-    private static string DescribeOutputs(bool withDetect, Dictionary<string, string> metadata)
+    private static string DescribeOutputs(bool withDetect, int classes)
     {
-        int classes = JsonSerializer.Deserialize<Dictionary<string, string>>(metadata[ModelMetadataKeys.Names])!.Count;
         var outputs = new Dictionary<string, object>
         {
             ["seg_boxes"] = new { task = "segment", kind = "boxes", layout = "xywh+scores+coefficients", classes, mask_coefficients = 32 },

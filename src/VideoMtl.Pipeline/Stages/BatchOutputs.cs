@@ -20,18 +20,8 @@ public sealed class BatchOutputs
 
     public int BatchSize { get; }
 
-    /// <summary>Image <paramref name="image"/>'s part of output <paramref name="output"/> (empty when the output is absent).</summary>
-    public ReadOnlySpan<float> Slice(int output, int image)
-    {
-        if (output < 0)
-        {
-            return [];
-        }
-
-        var data = _outputs[output].GetData<float>();
-        int per = data.Length / BatchSize;
-        return data.Slice(image * per, per);
-    }
+    /// <summary>The run's output tensors, valid until the last frame of the batch releases them.</summary>
+    public IReadOnlyList<OrtTensor> Outputs => _outputs;
 
     public void Release()
     {

@@ -36,6 +36,16 @@ public sealed class FramePacketPool(int keypoints, TensorSlotPool tensors) : IDi
         _free.Add(packet);
     }
 
+    /// <summary>One sink is done with the packet (written or dropped); the last one hands it back to the pool.</summary>
+    public void ReleaseSinkReference(FramePacket packet)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        if (packet.ReleaseSinkReference())
+        {
+            Return(packet);
+        }
+    }
+
     public void Dispose()
     {
         foreach (var packet in _all)

@@ -27,7 +27,7 @@ internal sealed class PostprocessWorker(
         {
             long started = Stopwatch.GetTimestamp();
             var batch = packet.Batch!;
-            decoder.Decode(batch.Slice(model.ObjectsOutput, packet.BatchIndex), batch.Slice(model.ProtosOutput, packet.BatchIndex), batch.Slice(model.PoseOutput, packet.BatchIndex), packet.Geometry, packet.Detections);
+            model.Decode(decoder, batch.Outputs, packet.BatchIndex, batch.BatchSize, packet.Geometry, packet.Detections);
             packet.Batch = null;
             batch.Release();
             long decoded = Stopwatch.GetTimestamp();
@@ -49,10 +49,7 @@ internal sealed class PostprocessWorker(
                     {
                         packet.Stream.CountDropped();
                         metrics.Dropped(packet.Stream, name, "queue_full");
-                        if (packet.ReleaseSinkReference())
-                        {
-                            pool.Return(packet);
-                        }
+                        pool.ReleaseSinkReference(packet);
                     }
                 }
                 else

@@ -13,7 +13,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE_DIR=${VIDEOMTL_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/videomtl}
 ORT_DIR=$CACHE_DIR/onnxruntime/$ORT_VERSION
 ORT_LIB=$ORT_DIR/libonnxruntime.so.1
-APT_PACKAGES=(libopencv-dev cmake g++ make pkg-config ffmpeg libonnx-dev ca-certificates)
+APT_PACKAGES=(libopencv-dev cmake g++ make pkg-config ffmpeg libonnx-dev prometheus ca-certificates)
 QUIET=0
 [ "${1:-}" = "--quiet" ] && QUIET=1
 

@@ -48,7 +48,7 @@ public sealed record PipelineOptions
     {
         if (Sources.Count == 0)
         {
-            throw new ArgumentException("no source given: add --source FILE|/dev/videoN|URL");
+            throw new ArgumentException("no source given: add --source FILE|/dev/videoN|URL (or Sources in the settings file)");
         }
 
         var duplicate = Sources.GroupBy(s => s.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
@@ -59,17 +59,17 @@ public sealed record PipelineOptions
 
         if (MaxBatch is < 1 or > 64)
         {
-            throw new ArgumentException($"max batch {MaxBatch} is out of range: use 1..64");
+            throw new ArgumentException($"--max-batch / MaxBatch {MaxBatch} is out of range: use 1..64");
         }
 
         if (MaxBatchWait < TimeSpan.Zero || MaxBatchWait > TimeSpan.FromSeconds(1))
         {
-            throw new ArgumentException($"max batch wait {MaxBatchWait.TotalMilliseconds} ms is out of range: use 0..1000 ms");
+            throw new ArgumentException($"--max-wait-ms / MaxWaitMs {MaxBatchWait.TotalMilliseconds} is out of range: use 0..1000");
         }
 
         if (!WriteVideo && !WriteNdjson)
         {
-            throw new ArgumentException("every output is switched off: keep the video or the NDJSON output");
+            throw new ArgumentException("every output is switched off (--no-video and --no-ndjson): keep the video or the NDJSON output");
         }
 
         Decoder.Validate();

@@ -60,8 +60,8 @@ public sealed class RunCommandTests : IClassFixture<InferCommandTests.BuiltModel
     }
 
     [Theory]
-    [InlineData(new[] { "--max-batch", "0" }, "error: max batch 0 is out of range: use 1..64")]
-    [InlineData(new[] { "--conf", "2" }, "error: confidence threshold must be between 0 and 1 (exclusive) (got 2)")]
+    [InlineData(new[] { "--max-batch", "0" }, "error: --max-batch / MaxBatch 0 is out of range: use 1..64")]
+    [InlineData(new[] { "--conf", "2" }, "error: confidence threshold (--conf / Confidence) must be between 0 and 1 (exclusive) (got 2)")]
     [InlineData(new[] { "--device", "fpga" }, "error: unknown device 'fpga'")]
     [InlineData(new[] { "--source", "ftp://x/y" }, "error: unsupported source scheme 'ftp://'")]
     public void Bad_settings_fail_in_one_line_before_anything_runs(string[] extra, string expected)

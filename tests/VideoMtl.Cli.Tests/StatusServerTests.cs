@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text.Json;
 using VideoMtl.TestSupport;
@@ -16,60 +17,69 @@ public sealed class StatusServerTests : IClassFixture<InferCommandTests.BuiltMod
     }
 
     [Fact]
-    public async Task Serves_metrics_streams_and_health_while_running()
+    public async Task Serves_metrics_streams_health_and_preview_while_running()
     {
         using var output = new TemporaryDirectory();
-        int port = FreePort();
-        using var process = CliProcess.Start(null, "run", "--source", "cam=" + TestData.VtestAvi, "--out", output.Path, "--model", _model.Path, "--no-video", "--http-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        var stderr = process.StandardError.ReadToEndAsync();
-        _ = process.StandardOutput.ReadToEndAsync();
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
-        try
-        {
-            string metrics = string.Empty;
-            for (var deadline = DateTime.UtcNow.AddSeconds(90); DateTime.UtcNow < deadline && !process.HasExited; await Task.Delay(250))
-            {
-                try
-                {
-                    metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
-                    if (metrics.Contains("videomtl_frames_processed_total{stream=\"cam\"}", StringComparison.Ordinal))
-                    {
-                        break;
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                    // not listening yet
-                }
-            }
+        await using var run = await RunningPipeline.StartAsync("cam", null, "run", "--source", "cam=" + TestData.VtestAvi, "--out", output.Path, "--model", _model.Path, "--no-video");
+        var http = run.Http;
+        string metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        Assert.Contains("# TYPE videomtl_frames_processed_total counter", metrics, StringComparison.Ordinal);
+        Assert.Contains("# TYPE videomtl_stage_duration_seconds histogram", metrics, StringComparison.Ordinal);
+        Assert.Contains("videomtl_stream_up{stream=\"cam\"} 1", metrics, StringComparison.Ordinal);
 
-            // Only read stderr (it ends when the process ends) once something has already gone wrong.
-            if (process.HasExited || !metrics.Contains("videomtl_frames_processed_total{stream=\"cam\"}", StringComparison.Ordinal))
-            {
-                process.Kill(entireProcessTree: true);
-                Assert.Fail("no metrics while running; the run said: " + await stderr);
-            }
-            Assert.Contains("# TYPE videomtl_frames_processed_total counter", metrics, StringComparison.Ordinal);
-            Assert.Contains("# TYPE videomtl_stage_duration_seconds histogram", metrics, StringComparison.Ordinal);
-            Assert.Contains("videomtl_stream_up{stream=\"cam\"} 1", metrics, StringComparison.Ordinal);
+        using var response = await http.GetAsync(new Uri("/metrics", UriKind.Relative));
+        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType!.ToString());
+        Assert.Equal("ok\n", await http.GetStringAsync(new Uri("/healthz", UriKind.Relative)));
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/readyz", UriKind.Relative))).StatusCode);
+        using var streams = JsonDocument.Parse(await http.GetStringAsync(new Uri("/streams", UriKind.Relative)));
+        var stream = Assert.Single(streams.RootElement.EnumerateArray().ToList());
+        Assert.Equal("cam", stream.GetProperty("name").GetString());
+        Assert.Equal("running", stream.GetProperty("state").GetString());
+        Assert.Equal(768, stream.GetProperty("width").GetInt32());
+        Assert.True(stream.GetProperty("processed").GetInt64() > 0);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri("/nothing", UriKind.Relative))).StatusCode);
 
-            using var response = await http.GetAsync(new Uri("/metrics", UriKind.Relative));
-            Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType!.ToString());
-            Assert.Equal("ok\n", await http.GetStringAsync(new Uri("/healthz", UriKind.Relative)));
-            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/readyz", UriKind.Relative))).StatusCode);
-            using var streams = JsonDocument.Parse(await http.GetStringAsync(new Uri("/streams", UriKind.Relative)));
-            var stream = Assert.Single(streams.RootElement.EnumerateArray().ToList());
-            Assert.Equal("cam", stream.GetProperty("name").GetString());
-            Assert.Equal("running", stream.GetProperty("state").GetString());
-            Assert.Equal(768, stream.GetProperty("width").GetInt32());
-            Assert.True(stream.GetProperty("processed").GetInt64() > 0);
-            Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri("/nothing", UriKind.Relative))).StatusCode);
-        }
-        finally
+        // Snapshot: a whole 768x576 JPEG of an annotated frame.
+        using var snapshot = await http.GetAsync(new Uri("/streams/cam/snapshot.jpg", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, snapshot.StatusCode);
+        Assert.Equal("image/jpeg", snapshot.Content.Headers.ContentType!.MediaType);
+        byte[] jpeg = await snapshot.Content.ReadAsByteArrayAsync();
+        AssertDecodesAsJpeg(jpeg, 768, 576);
+
+        // MJPEG: several distinct, consecutive frames as multipart parts.
+        var parts = await ReadMjpegPartsAsync(http, "/streams/cam/mjpeg", 3);
+        Assert.Equal(3, parts.Count);
+        Assert.All(parts, p => AssertDecodesAsJpeg(p.Jpeg, 768, 576));
+        Assert.True(parts[0].FrameIndex < parts[1].FrameIndex && parts[1].FrameIndex < parts[2].FrameIndex, "MJPEG frames must advance");
+
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri("/streams/other/mjpeg", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri("/streams/..%2F..%2Fetc/snapshot.jpg", UriKind.Relative))).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_bearer_token_guards_everything_but_healthz()
+    {
+        const string token = "test-token-0123456789abcdef";
+        using var output = new TemporaryDirectory();
+        await using var run = await RunningPipeline.StartAsync(
+            "cam", new Dictionary<string, string?> { ["VIDEOMTL__HTTP__BEARERTOKEN"] = token },
+            "run", "--source", "cam=" + TestData.VtestAvi, "--out", output.Path, "--model", _model.Path, "--no-video");
+        var http = run.Http;
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/healthz", UriKind.Relative))).StatusCode);
+        foreach (string path in new[] { "/metrics", "/streams", "/readyz", "/streams/cam/snapshot.jpg", "/streams/cam/mjpeg" })
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
+            using var anonymous = await http.GetAsync(new Uri(path, UriKind.Relative));
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+            Assert.Equal("Bearer", anonymous.Headers.WwwAuthenticate.Single().Scheme);
+
+            using var wrong = new HttpRequestMessage(HttpMethod.Get, path) { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", token + "x") } };
+            Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(wrong)).StatusCode);
         }
+
+        using var right = new HttpRequestMessage(HttpMethod.Get, "/streams") { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", token) } };
+        using var answer = await http.SendAsync(right);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.Contains("\"cam\"", await answer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -85,10 +95,59 @@ public sealed class StatusServerTests : IClassFixture<InferCommandTests.BuiltMod
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
     }
 
-    private static int FreePort()
+    /// <summary>Decodes the JPEG with OpenCV (through the CLI's own binding) and checks its size.</summary>
+    private static void AssertDecodesAsJpeg(byte[] jpeg, int width, int height)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        Assert.True(jpeg.Length > 1000 && jpeg[0] == 0xFF && jpeg[1] == 0xD8 && jpeg[^2] == 0xFF && jpeg[^1] == 0xD9, "not a whole JPEG (SOI..EOI)");
+        using var dir = new TemporaryDirectory();
+        string file = Path.Combine(dir.Path, "frame.jpg");
+        File.WriteAllBytes(file, jpeg);
+        using var image = Vision.ImageBuffer.Load(file);
+        Assert.Equal((width, height), (image.Width, image.Height));
+    }
+
+    /// <summary>Reads <paramref name="count"/> parts of a multipart/x-mixed-replace response by their Content-Length.</summary>
+    private static async Task<List<(long FrameIndex, byte[] Jpeg)>> ReadMjpegPartsAsync(HttpClient http, string path, int count)
+    {
+        using var response = await http.GetAsync(new Uri(path, UriKind.Relative), HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("multipart/x-mixed-replace", response.Content.Headers.ContentType!.MediaType);
+        string boundary = response.Content.Headers.ContentType.Parameters.Single(p => p.Name == "boundary").Value!;
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var parts = new List<(long, byte[])>();
+        while (parts.Count < count)
+        {
+            var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            string first = await ReadLineAsync(body);
+            Assert.Equal("--" + boundary, first);
+            for (string line = await ReadLineAsync(body); line.Length > 0; line = await ReadLineAsync(body))
+            {
+                var (name, value) = (line[..line.IndexOf(':', StringComparison.Ordinal)], line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim());
+                headers[name] = value;
+            }
+
+            Assert.Equal("image/jpeg", headers["Content-Type"]);
+            byte[] jpeg = new byte[int.Parse(headers["Content-Length"], System.Globalization.CultureInfo.InvariantCulture)];
+            await body.ReadExactlyAsync(jpeg);
+            Assert.Equal(string.Empty, await ReadLineAsync(body));
+            parts.Add((long.Parse(headers["X-Frame-Index"], System.Globalization.CultureInfo.InvariantCulture), jpeg));
+        }
+
+        return parts;
+    }
+
+    private static async Task<string> ReadLineAsync(Stream stream)
+    {
+        var bytes = new List<byte>();
+        byte[] one = new byte[1];
+        while (true)
+        {
+            await stream.ReadExactlyAsync(one);
+            if (one[0] == '\n')
+            {
+                return System.Text.Encoding.ASCII.GetString(bytes.ToArray()).TrimEnd('\r');
+            }
+
+            bytes.Add(one[0]);
+        }
     }
 }

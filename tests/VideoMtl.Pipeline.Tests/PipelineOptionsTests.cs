@@ -30,7 +30,7 @@ public sealed class PipelineOptionsTests
         var valid = new PipelineOptions { Sources = sources, OutputDirectory = "out", ModelPath = "m.onnx" };
         valid.Validate();
         Assert.Contains("two sources are named 'a'", Assert.Throws<ArgumentException>(() => (valid with { Sources = [sources[0], SourceSpec.Parse("a=/y.mp4")] }).Validate()).Message, StringComparison.Ordinal);
-        Assert.Contains("max batch 0", Assert.Throws<ArgumentException>(() => (valid with { MaxBatch = 0 }).Validate()).Message, StringComparison.Ordinal);
+        Assert.Contains("MaxBatch 0", Assert.Throws<ArgumentException>(() => (valid with { MaxBatch = 0 }).Validate()).Message, StringComparison.Ordinal);
         Assert.Contains("no source", Assert.Throws<ArgumentException>(() => (valid with { Sources = [] }).Validate()).Message, StringComparison.Ordinal);
         Assert.Contains("every output is switched off", Assert.Throws<ArgumentException>(() => (valid with { WriteNdjson = false, WriteVideo = false }).Validate()).Message, StringComparison.Ordinal);
     }

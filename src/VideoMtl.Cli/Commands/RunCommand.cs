@@ -2,78 +2,92 @@ using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using VideoMtl.Cli.Configuration;
 using VideoMtl.Cli.Http;
 using VideoMtl.Core.Decoding;
 using VideoMtl.Onnx;
 using VideoMtl.Pipeline;
 using VideoMtl.Pipeline.Metrics;
+using VideoMtl.Pipeline.Preview;
 using VideoMtl.Pipeline.Sources;
 using VideoMtl.Vision;
 
 namespace VideoMtl.Cli.Commands;
 
 /// <summary>
-/// <c>videomtl run</c>: the pipeline over one or more sources. SIGINT/SIGTERM stop capture; frames in
-/// flight are drained, NDJSON flushed and every mp4 finalized before the exit (code 0).
+/// <c>videomtl run</c>: the pipeline over one or more sources. Settings come from the settings file,
+/// <c>VIDEOMTL__</c> variables and flags (later wins). SIGINT/SIGTERM stop capture; frames in flight are
+/// drained, NDJSON flushed and every mp4 finalized before the exit (code 0).
 /// </summary>
 internal static class RunCommand
 {
     public static Command Create(TextWriter output)
     {
+        var config = new Option<string?>("--config", "-c") { Description = $"JSON settings file (default: {RunSettingsLoader.DefaultFile} if present); VIDEOMTL__KEY variables and flags override it" };
         var sources = new Option<string[]>("--source", "-s")
         {
-            Description = "FILE, /dev/videoN, camera index, rtsp://, http(s)://, udp://; NAME=URI names the stream (repeatable)",
-            Required = true,
+            Description = "FILE, image, folder or glob of images, /dev/videoN, camera index, rtsp://, http(s)://, udp://; NAME=URI names the stream (repeatable)",
             AllowMultipleArgumentsPerToken = true,
         };
-        var outDir = new Option<string>("--out", "-o") { Description = "Output folder for <stream>.mp4 and <stream>.ndjson", DefaultValueFactory = _ => "out" };
-        var model = new Option<string?>("--model") { Description = "Multi-task model (default: models/yolov8n-mt.onnx)" };
-        var device = new Option<string>("--device") { Description = "cpu, cuda[:N] or tensorrt[:N]; a trailing ! forbids falling back to CPU", DefaultValueFactory = _ => "cpu" };
-        var maxBatch = new Option<int>("--max-batch") { Description = "Frames per inference call, across streams", DefaultValueFactory = _ => 4 };
-        var maxWait = new Option<int>("--max-wait-ms") { Description = "How long to wait to fill a batch", DefaultValueFactory = _ => 10 };
-        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0 = one per core)", DefaultValueFactory = _ => 0 };
-        var conf = new Option<float>("--conf") { Description = "Confidence threshold", DefaultValueFactory = _ => 0.25f };
-        var iou = new Option<float>("--iou") { Description = "NMS IoU threshold", DefaultValueFactory = _ => 0.7f };
+        var outDir = new Option<string>("--out", "-o") { Description = "Output folder for <stream>.mp4 and <stream>.ndjson (default: out)" };
+        var model = new Option<string>("--model") { Description = "Multi-task model (default: models/yolov8n-mt.onnx)" };
+        var device = new Option<string>("--device") { Description = "cpu, cuda[:N] or tensorrt[:N]; a trailing ! forbids falling back to CPU (default: cpu)" };
+        var maxBatch = new Option<int>("--max-batch") { Description = "Frames per inference call, across streams (default: 4)" };
+        var maxWait = new Option<int>("--max-wait-ms") { Description = "How long to wait to fill a batch (default: 10)" };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (default: 0 = one per core)" };
+        var conf = new Option<float>("--conf") { Description = "Confidence threshold (default: 0.25)" };
+        var iou = new Option<float>("--iou") { Description = "NMS IoU threshold (default: 0.7)" };
         var loop = new Option<bool>("--loop") { Description = "Restart files when they end" };
         var realtime = new Option<bool>("--realtime") { Description = "Play files at their own frame rate, dropping frames when behind, like a camera" };
         var noVideo = new Option<bool>("--no-video") { Description = "Do not write annotated mp4 files" };
         var noNdjson = new Option<bool>("--no-ndjson") { Description = "Do not write NDJSON results" };
-        var httpPort = new Option<int>("--http-port") { Description = "Port of /metrics, /healthz, /readyz and /streams (0 = off)", DefaultValueFactory = _ => 8321 };
-        var httpAddress = new Option<string>("--http-address") { Description = "Address the HTTP server binds (default loopback only)", DefaultValueFactory = _ => "127.0.0.1" };
+        var noProgress = new Option<bool>("--no-progress") { Description = "No progress bar (it is shown only on a terminal, for files)" };
+        var logFormat = new Option<string>("--log-format") { Description = "text or json (one JSON object per line on stderr)" };
+        var httpPort = new Option<int>("--http-port") { Description = "Port of /metrics, /healthz, /readyz, /streams and the preview (default: 8321; 0 = off)" };
+        var httpAddress = new Option<string>("--http-address") { Description = "Address the HTTP server binds (default: 127.0.0.1, loopback only)" };
 
-        var command = new Command("run", "Run the pipeline: annotated mp4 and NDJSON results per stream")
+        var command = new Command("run", "Run the pipeline: annotated mp4 and NDJSON results per stream, metrics and live preview over HTTP")
         {
-            sources, outDir, model, device, maxBatch, maxWait, threads, conf, iou, loop, realtime, noVideo, noNdjson, httpPort, httpAddress,
+            config, sources, outDir, model, device, maxBatch, maxWait, threads, conf, iou, loop, realtime, noVideo, noNdjson, noProgress, logFormat, httpPort, httpAddress,
         };
         command.SetAction(async (parse, cancellation) =>
         {
             bool verbose = parse.GetValue(CliApplication.VerboseOption);
-            using var loggerFactory = CliLogging.Create(verbose, LogLevel.Information);
-            string modelPath = RepositoryPaths.ResolveModel(parse.GetValue(model));
-
-            PipelineOptions options;
-            try
+            var (settings, settingsFile) = RunSettingsLoader.Load(parse.GetValue(config));
+            void Override<T>(Option<T> option, Action<T> apply)
             {
-                options = new PipelineOptions
+                if (parse.GetResult(option) is { Implicit: false })
                 {
-                    Sources = parse.GetValue(sources)!.Select(SourceSpec.Parse).ToList(),
-                    OutputDirectory = parse.GetValue(outDir)!,
-                    ModelPath = modelPath,
-                    Provider = ExecutionProviderOptions.Parse(parse.GetValue(device)!),
-                    IntraOpThreads = parse.GetValue(threads),
-                    MaxBatch = parse.GetValue(maxBatch),
-                    MaxBatchWait = TimeSpan.FromMilliseconds(parse.GetValue(maxWait)),
-                    Decoder = new DecoderOptions { Confidence = parse.GetValue(conf), IoU = parse.GetValue(iou) },
-                    Loop = parse.GetValue(loop),
-                    Realtime = parse.GetValue(realtime),
-                    WriteVideo = !parse.GetValue(noVideo),
-                    WriteNdjson = !parse.GetValue(noNdjson),
-                };
-                options.Validate();
+                    apply(parse.GetValue(option)!);
+                }
             }
-            catch (Exception e) when (e is ArgumentException or VisionException)
+
+            Override(sources, v => settings.Sources = [.. v]);
+            Override(outDir, v => settings.Output = v);
+            Override(model, v => settings.Model = v);
+            Override(device, v => settings.Device = v);
+            Override(maxBatch, v => settings.MaxBatch = v);
+            Override(maxWait, v => settings.MaxWaitMs = v);
+            Override(threads, v => settings.Threads = v);
+            Override(conf, v => settings.Confidence = v);
+            Override(iou, v => settings.IoU = v);
+            Override(loop, v => settings.Loop = v);
+            Override(realtime, v => settings.Realtime = v);
+            Override(noVideo, v => settings.Video = !v);
+            Override(noNdjson, v => settings.Ndjson = !v);
+            Override(noProgress, v => settings.Progress = !v);
+            Override(logFormat, v => settings.LogFormat = v);
+            Override(httpPort, v => settings.Http.Port = v);
+            Override(httpAddress, v => settings.Http.Address = v);
+
+            var (options, bind) = ToPipelineOptions(settings);
+            bool progress = settings.Progress && !verbose && !Console.IsErrorRedirected && !settings.Loop
+                && options.Sources.All(s => !s.Source.IsLive);
+            using var loggerFactory = CliLogging.Create(verbose, progress ? LogLevel.Warning : LogLevel.Information, settings.LogFormat == "json");
+            var logger = loggerFactory.CreateLogger("run");
+            if (settingsFile is not null)
             {
-                throw new UserError(e is ArgumentOutOfRangeException range ? $"{range.Message.Split(" (Parameter", 2)[0]} (got {range.ActualValue})" : e.Message, e);
+                logger.LogDebug("settings from {File}", settingsFile);
             }
 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
@@ -88,30 +102,26 @@ internal static class RunCommand
                 stop.Cancel();
             });
 
-            int port = parse.GetValue(httpPort);
-            if (port is < 0 or > 65535)
-            {
-                throw new UserError($"--http-port {port} is out of range: use 1..65535, or 0 to switch the HTTP server off");
-            }
-
-            if (!System.Net.IPAddress.TryParse(parse.GetValue(httpAddress), out var bind))
-            {
-                throw new UserError($"--http-address {parse.GetValue(httpAddress)} is not an IP address (e.g. 127.0.0.1, or 0.0.0.0 for every interface)");
-            }
-
             using var exporter = new PrometheusTextExporter(PipelineMetrics.MeterName, PipelineMetrics.Buckets);
-            var runner = new PipelineRunner(options, loggerFactory);
+            using var preview = settings.Http.Port != 0 ? new PreviewSink(options.Sources.Select(s => s.Name)) : null;
+            var runner = new PipelineRunner(options, loggerFactory, preview is null ? null : [preview]);
             StatusServer? server = null;
-            if (port != 0)
+            if (preview is not null)
             {
-                server = await StatusServer.StartAsync(bind, port, runner, exporter).ConfigureAwait(false);
-                loggerFactory.CreateLogger("http").LogInformation("metrics at {Address}/metrics (also /healthz, /readyz, /streams)", server.Address);
+                server = await StatusServer.StartAsync(bind, settings.Http.Port, runner, exporter, preview, settings.Http.BearerToken).ConfigureAwait(false);
+                logger.LogInformation("metrics at {Address}/metrics; preview at {Address}/streams/{{name}}/mjpeg (also /healthz, /readyz, /streams)", server.Address, server.Address);
             }
 
             PipelineSummary summary;
             try
             {
-                summary = await runner.RunAsync(stop.Token).ConfigureAwait(false);
+                var run = runner.RunAsync(stop.Token);
+                if (progress)
+                {
+                    await RunProgress.ShowAsync(runner, run).ConfigureAwait(false);
+                }
+
+                summary = await run.ConfigureAwait(false);
             }
             finally
             {
@@ -130,6 +140,66 @@ internal static class RunCommand
             return summary.Streams.All(s => s.Error is null) ? 0 : 1;
         });
         return command;
+    }
+
+    /// <summary>Checks the merged settings; each message names the setting (as flag and key) and the fix.</summary>
+    private static (PipelineOptions Options, System.Net.IPAddress Bind) ToPipelineOptions(RunSettings settings)
+    {
+        if (settings.LogFormat is not ("text" or "json"))
+        {
+            throw new UserError($"--log-format / LogFormat '{settings.LogFormat}' is unknown: use text or json");
+        }
+
+        if (settings.Http.Port is < 0 or > 65535)
+        {
+            throw new UserError($"--http-port / Http:Port {settings.Http.Port} is out of range: use 1..65535, or 0 to switch the HTTP server off");
+        }
+
+        if (!System.Net.IPAddress.TryParse(settings.Http.Address, out var bind))
+        {
+            throw new UserError($"--http-address / Http:Address '{settings.Http.Address}' is not an IP address (e.g. 127.0.0.1, or 0.0.0.0 for every interface)");
+        }
+
+        if (settings.Http.BearerToken is { } token && (token.Length < 16 || token.Any(char.IsWhiteSpace)))
+        {
+            throw new UserError("Http:BearerToken is too weak: use at least 16 characters without spaces (e.g. openssl rand -hex 24)");
+        }
+
+        if (settings.Threads is < 0 or > 1024)
+        {
+            throw new UserError($"--threads / Threads {settings.Threads} is out of range: use 0 (one per core) .. 1024");
+        }
+
+        if (string.IsNullOrWhiteSpace(settings.Output))
+        {
+            throw new UserError("--out / Output is empty: give an output folder");
+        }
+
+        string modelPath = RepositoryPaths.ResolveModel(settings.Model);
+        try
+        {
+            var options = new PipelineOptions
+            {
+                Sources = settings.Sources.Select(SourceSpec.Parse).ToList(),
+                OutputDirectory = settings.Output,
+                ModelPath = modelPath,
+                Provider = ExecutionProviderOptions.Parse(settings.Device),
+                IntraOpThreads = settings.Threads,
+                MaxBatch = settings.MaxBatch,
+                MaxBatchWait = TimeSpan.FromMilliseconds(settings.MaxWaitMs),
+                Decoder = new DecoderOptions { Confidence = settings.Confidence, IoU = settings.IoU },
+                Loop = settings.Loop,
+                Realtime = settings.Realtime,
+                WriteVideo = settings.Video,
+                WriteNdjson = settings.Ndjson,
+            };
+            options.Validate();
+            return (options, bind);
+        }
+        catch (Exception e) when (e is ArgumentException or VisionException)
+        {
+            throw new UserError(e is ArgumentOutOfRangeException range ? $"{range.Message.Split(" (Parameter", 2)[0]} (got {range.ActualValue})" : e.Message, e);
+        }
     }
 
     private static void WriteSummary(TextWriter output, PipelineSummary summary, PipelineOptions options)

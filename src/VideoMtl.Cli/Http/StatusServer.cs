@@ -6,12 +6,13 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using VideoMtl.Pipeline;
 using VideoMtl.Pipeline.Metrics;
+using VideoMtl.Pipeline.Preview;
 
 namespace VideoMtl.Cli.Http;
 
 /// <summary>
 /// The run's HTTP side on Kestrel: <c>/metrics</c> (Prometheus text 0.0.4), <c>/healthz</c>, <c>/readyz</c>
-/// and <c>/streams</c>. Bound to loopback unless an address is given; small request limits, no bodies.
+/// <c>/streams</c>, and the preview: <c>/streams/{id}/mjpeg</c> and <c>/streams/{id}/snapshot.jpg</c>. Bound to loopback unless an address is given; small request limits, no bodies.
 /// </summary>
 internal sealed class StatusServer : IAsyncDisposable
 {
@@ -26,7 +27,7 @@ internal sealed class StatusServer : IAsyncDisposable
     /// <summary>Base address, e.g. http://127.0.0.1:8321.</summary>
     public string Address { get; }
 
-    public static async Task<StatusServer> StartAsync(IPAddress bind, int port, PipelineRunner runner, PrometheusTextExporter exporter)
+    public static async Task<StatusServer> StartAsync(IPAddress bind, int port, PipelineRunner runner, PrometheusTextExporter exporter, PreviewSink preview, string? bearerToken = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         // Kestrel's own request logs would drown the pipeline's; startup failures still surface as exceptions.
@@ -40,10 +41,29 @@ internal sealed class StatusServer : IAsyncDisposable
             options.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
         });
         var app = builder.Build();
+        if (bearerToken is not null)
+        {
+            app.Use(new BearerTokenCheck(bearerToken).InvokeAsync);
+        }
+
         app.MapGet("/metrics", () => Results.Text(exporter.Scrape(), "text/plain; version=0.0.4; charset=utf-8"));
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/readyz", () => runner.IsReady ? Results.Text("ready\n") : Results.Text("starting\n", statusCode: StatusCodes.Status503ServiceUnavailable));
         app.MapGet("/streams", () => Results.Text(StreamsJson(runner), "application/json"));
+        app.MapGet("/streams/{id}/snapshot.jpg", (string id) =>
+            !preview.TryGetStream(id, out var stream) ? UnknownStream(id)
+            : stream.Latest is { } frame ? Results.Bytes(frame.Jpeg, "image/jpeg")
+            : Results.Text("no frame yet\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.MapGet("/streams/{id}/mjpeg", async (string id, HttpContext context) =>
+        {
+            if (!preview.TryGetStream(id, out var stream))
+            {
+                await UnknownStream(id).ExecuteAsync(context).ConfigureAwait(false);
+                return;
+            }
+
+            await MjpegResponse.WriteAsync(context, stream).ConfigureAwait(false);
+        });
         try
         {
             await app.StartAsync().ConfigureAwait(false);
@@ -62,6 +82,9 @@ internal sealed class StatusServer : IAsyncDisposable
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
     }
+
+    private static IResult UnknownStream(string id) =>
+        Results.Json(new Dictionary<string, string> { ["error"] = $"no stream named '{id}': see /streams for the names" }, statusCode: StatusCodes.Status404NotFound);
 
     private static string StreamsJson(PipelineRunner runner)
     {

@@ -21,12 +21,12 @@ public sealed record DecoderOptions
     {
         if (!(Confidence is > 0 and < 1))
         {
-            throw new ArgumentOutOfRangeException(nameof(Confidence), Confidence, "confidence threshold must be between 0 and 1 (exclusive)");
+            throw new ArgumentOutOfRangeException(nameof(Confidence), Confidence, "confidence threshold (--conf / Confidence) must be between 0 and 1 (exclusive)");
         }
 
         if (!(IoU is > 0 and <= 1))
         {
-            throw new ArgumentOutOfRangeException(nameof(IoU), IoU, "IoU threshold must be in (0, 1]");
+            throw new ArgumentOutOfRangeException(nameof(IoU), IoU, "IoU threshold (--iou / IoU) must be in (0, 1]");
         }
 
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxDetections);

@@ -43,6 +43,18 @@ public sealed class PipelineMetrics : IDisposable
         _meter.CreateObservableCounter("process_cpu_seconds", () => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, "s", "CPU time of the process");
         _meter.CreateObservableGauge("process_resident_memory_bytes", () => Environment.WorkingSet, "By", "Resident memory of the process");
         _meter.CreateObservableGauge("dotnet_gc_heap_bytes", () => GC.GetGCMemoryInfo().HeapSizeBytes, "By", "Managed heap size after the last collection");
+        // Counters start at 0 for every known label set, so rate() and alerts work before the first event
+        // (a series that appears only with its first drop is invisible to "is anything dropping?").
+        foreach (var s in streams)
+        {
+            _captured.Add(0, Stream(s));
+            _processed.Add(0, Stream(s));
+            foreach (var (stage, reason) in new[] { ("capture", "queue_full"), ("capture", "decode_error") })
+            {
+                _dropped.Add(0, Stream(s), new KeyValuePair<string, object?>("stage", stage), new KeyValuePair<string, object?>("reason", reason));
+            }
+        }
+
         _meter.CreateObservableCounter("dotnet_gc_collections", () => Enumerable.Range(0, GC.MaxGeneration + 1).Select(g => new Measurement<long>(GC.CollectionCount(g), new KeyValuePair<string, object?>("generation", g))), description: "Garbage collections by generation");
     }
 

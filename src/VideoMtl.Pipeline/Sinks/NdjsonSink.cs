@@ -36,6 +36,11 @@ public sealed class NdjsonSink(string directory, ModelDescription model) : IFram
             double endToEnd = Stopwatch.GetElapsedTime(packet.CapturedAt).TotalMilliseconds;
             _writer.Write(json, packet.Stream.Name, packet.FrameIndex, packet.PtsMs, packet.Image.Width, packet.Image.Height, packet.Detections, j =>
             {
+                if (packet.SourceFile is { } file)
+                {
+                    j.WriteString("file", Path.GetFileName(file));
+                }
+
                 j.WriteStartObject("timing_ms");
                 j.WriteNumber("decode", Math.Round(packet.DecodeMs, 3));
                 j.WriteNumber("preprocess", Math.Round(packet.PreprocessMs, 3));

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using VideoMtl.Pipeline.Stages;
 using VideoMtl.Vision;
@@ -5,12 +6,19 @@ using VideoMtl.Vision;
 namespace VideoMtl.Pipeline.Sinks;
 
 /// <summary>
-/// <c>OUT/&lt;stream&gt;.mp4</c>: the annotated frames, H.264 when FFmpeg can encode it (else mp4v), at the
-/// stream's own frame rate. <see cref="Complete"/> finalizes every file (an mp4 is playable only then).
+/// <c>OUT/&lt;stream&gt;.mp4</c>: the annotated frames, H.264 when FFmpeg can encode it (else mp4v).
+/// A file stream is written frame for frame at its own rate. A live stream is written on a wall-clock
+/// timeline: cameras often advertise a rate they do not deliver, and frames are dropped when inference is
+/// behind, so each frame is repeated until the next one is due and the video plays at real speed.
+/// Image sets are written as annotated images, <c>OUT/&lt;stream&gt;/&lt;file&gt;</c>.
+/// <see cref="Complete"/> finalizes every file (an mp4 is playable only then).
 /// </summary>
 public sealed class VideoFileSink(string directory, ILogger logger) : IFrameSink
 {
-    private readonly Dictionary<StreamState, VideoWriter> _writers = [];
+    /// <summary>Longest gap (seconds) filled by repeating a frame; after a longer one (a reconnect) the timeline restarts.</summary>
+    private const double MaxGapSeconds = 2;
+
+    private readonly Dictionary<StreamState, Output> _outputs = [];
 
     public string Name => "video";
 
@@ -19,27 +27,85 @@ public sealed class VideoFileSink(string directory, ILogger logger) : IFrameSink
     public void Write(FramePacket packet)
     {
         ArgumentNullException.ThrowIfNull(packet);
-        if (!_writers.TryGetValue(packet.Stream, out var writer))
+        if (packet.SourceFile is { } file)
         {
-            double fps = packet.Stream.Fps is > 0 and < 240 ? packet.Stream.Fps : 25;
-            string path = Path.Combine(directory, packet.Stream.Name + ".mp4");
-            writer = VideoWriter.Open(path, packet.Image.Width, packet.Image.Height, fps);
-            logger.LogInformation("{Stream}: writing {Path} ({Codec}, {Fps:0.##} fps)", packet.Stream.Name, path, writer.Codec, fps);
-            _writers[packet.Stream] = writer;
+            string folder = Path.Combine(directory, packet.Stream.Name);
+            Directory.CreateDirectory(folder);
+            packet.Image.Save(Path.Combine(folder, Path.GetFileName(file)));
+            return;
         }
 
-        writer.Write(packet.Image);
+        if (!_outputs.TryGetValue(packet.Stream, out var output))
+        {
+            double fps = packet.Stream.Fps is > 0 and < 240 ? packet.Stream.Fps : 25;
+            if (packet.Stream.IsLive)
+            {
+                // Every written frame costs an encode: no point in a timeline finer than 30 slots a second.
+                fps = Math.Min(fps, 30);
+            }
+
+            string path = Path.Combine(directory, packet.Stream.Name + ".mp4");
+            var writer = VideoWriter.Open(path, packet.Image.Width, packet.Image.Height, fps);
+            logger.LogInformation("{Stream}: writing {Path} ({Codec}, {Fps:0.##} fps{Timeline})",
+                packet.Stream.Name, path, writer.Codec, fps, packet.Stream.IsLive ? ", real-time timeline" : string.Empty);
+            output = new Output(writer, fps, packet.CapturedAt);
+            _outputs[packet.Stream] = output;
+        }
+
+        if (packet.Image.Width != output.Writer.Width || packet.Image.Height != output.Writer.Height)
+        {
+            throw new VisionException(VisionErrorKind.InvalidArgument,
+                $"{packet.Stream.Name}: the source changed its frame size from {output.Writer.Width}x{output.Writer.Height} to {packet.Image.Width}x{packet.Image.Height}; the mp4 keeps the first size, so its output stops here");
+        }
+
+        int copies = 1;
+        if (packet.Stream.IsLive)
+        {
+            long slot = (long)Math.Floor(Stopwatch.GetElapsedTime(output.Origin, packet.CapturedAt).TotalSeconds * output.Fps);
+            long due = slot - output.Written + 1;
+            if (due <= 0)
+            {
+                return; // arrived faster than the timeline: the slot already has a frame
+            }
+
+            if (due > MaxGapSeconds * output.Fps)
+            {
+                output.Origin = packet.CapturedAt - (long)(output.Written / output.Fps * Stopwatch.Frequency);
+                due = 1;
+            }
+
+            copies = (int)due;
+        }
+
+        for (int i = 0; i < copies; i++)
+        {
+            output.Writer.Write(packet.Image);
+        }
+
+        output.Written += copies;
     }
 
     public void Complete()
     {
-        foreach (var writer in _writers.Values)
+        foreach (var output in _outputs.Values)
         {
-            writer.Dispose();
+            output.Writer.Dispose();
         }
 
-        _writers.Clear();
+        _outputs.Clear();
     }
 
     public void Dispose() => Complete();
+
+    private sealed class Output(VideoWriter writer, double fps, long origin)
+    {
+        public VideoWriter Writer { get; } = writer;
+
+        public double Fps { get; } = fps;
+
+        /// <summary>Stopwatch time of slot 0 of the live timeline.</summary>
+        public long Origin { get; set; } = origin;
+
+        public long Written { get; set; }
+    }
 }

@@ -26,6 +26,13 @@ internal sealed class CaptureWorker(
             bool first = true;
             do
             {
+                if (spec.ImageFiles is { } images)
+                {
+                    state.FrameCount = images.Count;
+                    nextIndex = ReadImages(images, nextIndex, cancellation);
+                    continue;
+                }
+
                 using var capture = VideoCapture.Open(spec.Source, options.Capture);
                 if (first)
                 {
@@ -85,6 +92,7 @@ internal sealed class CaptureWorker(
 
             packet.Stream = state;
             packet.FrameIndex = nextIndex++;
+            packet.SourceFile = null;
             packet.PtsMs = info.TimestampMs >= 0 ? info.TimestampMs : packet.FrameIndex * 1000.0 / fps;
             packet.CapturedAt = Stopwatch.GetTimestamp();
             packet.DecodeMs = Stopwatch.GetElapsedTime(started, packet.CapturedAt).TotalMilliseconds;
@@ -103,23 +111,93 @@ internal sealed class CaptureWorker(
                 }
             }
 
-            if (state.IsLive)
+            if (!Emit(packet, cancellation))
             {
-                // Drop-oldest channel: always accepts; the callback returns the dropped frame to the pool.
-                output.TryWrite(packet);
+                return nextIndex;
+            }
+        }
+
+        return nextIndex;
+    }
+
+    /// <summary>An image set: one frame per file. An unreadable image is skipped and counted, like a corrupt frame.</summary>
+    private long ReadImages(IReadOnlyList<string> files, long nextIndex, CancellationToken cancellation)
+    {
+        foreach (string file in files)
+        {
+            if (cancellation.IsCancellationRequested)
+            {
+                break;
+            }
+
+            var packet = pool.Rent();
+            long started = Stopwatch.GetTimestamp();
+            try
+            {
+                using var image = ImageBuffer.Load(file);
+                image.CopyTo(packet.Image);
+            }
+            catch (VisionException e)
+            {
+                pool.Return(packet);
+                state.CountDropped();
+                metrics.Dropped(state, "capture", "decode_error");
+                logger.LogWarning("{Stream}: skipped {File}: {Message}", state.Name, Path.GetFileName(file), e.Message);
                 continue;
             }
 
+            if (state.Width == 0)
+            {
+                state.Width = packet.Image.Width;
+                state.Height = packet.Image.Height;
+                logger.LogInformation("{Stream}: reading {Count} images from {Source}", state.Name, files.Count, state.DisplaySource);
+            }
+
+            packet.Stream = state;
+            packet.FrameIndex = nextIndex++;
+            packet.PtsMs = 0;
+            packet.SourceFile = file;
+            packet.CapturedAt = Stopwatch.GetTimestamp();
+            packet.DecodeMs = Stopwatch.GetElapsedTime(started, packet.CapturedAt).TotalMilliseconds;
+            state.CountCaptured();
+            metrics.Captured(state);
+            if (!Emit(packet, cancellation))
+            {
+                break;
+            }
+        }
+
+        return nextIndex;
+    }
+
+    /// <summary>Hands a frame on: a live stream never waits (drop-oldest), a file waits for room.
+    /// False when cancelled while waiting (the frame has gone back to the pool).</summary>
+    private bool Emit(FramePacket packet, CancellationToken cancellation)
+    {
+        if (state.IsLive)
+        {
+            // Drop-oldest channel: always accepts; the callback returns the dropped frame to the pool.
+            output.TryWrite(packet);
+            return true;
+        }
+
+        try
+        {
             while (!output.TryWrite(packet))
             {
                 if (!output.WaitToWriteAsync(cancellation).AsTask().GetAwaiter().GetResult())
                 {
                     pool.Return(packet);
-                    return nextIndex;
+                    return false;
                 }
             }
         }
+        catch (OperationCanceledException)
+        {
+            pool.Return(packet);
+            return false;
+        }
 
-        return nextIndex;
+        return true;
     }
 }

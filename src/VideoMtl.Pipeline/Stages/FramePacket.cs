@@ -28,6 +28,9 @@ public sealed class FramePacket
 
     public double PtsMs { get; set; }
 
+    /// <summary>The image file the frame came from, for image-set sources; null for video.</summary>
+    public string? SourceFile { get; set; }
+
     /// <summary>Stopwatch timestamp at capture, for end-to-end latency.</summary>
     public long CapturedAt { get; set; }
 

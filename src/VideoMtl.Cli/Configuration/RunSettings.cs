@@ -1,0 +1,45 @@
+namespace VideoMtl.Cli.Configuration;
+
+/// <summary>
+/// Everything <c>videomtl run</c> can be told, bound from (later wins) these defaults,
+/// <c>config/videomtl.json</c> or <c>--config FILE</c>, <c>VIDEOMTL__*</c> environment variables, and flags.
+/// Property names are the configuration keys (case-insensitive).
+/// </summary>
+internal sealed class RunSettings
+{
+    /// <summary>Sources as on the command line: <c>[NAME=]URI</c>.</summary>
+    public List<string> Sources { get; set; } = [];
+
+    public string Output { get; set; } = "out";
+
+    /// <summary>Null: the default model of the installation.</summary>
+    public string? Model { get; set; }
+
+    public string Device { get; set; } = "cpu";
+
+    public int Threads { get; set; }
+
+    public int MaxBatch { get; set; } = 4;
+
+    public int MaxWaitMs { get; set; } = 10;
+
+    public float Confidence { get; set; } = 0.25f;
+
+    public float IoU { get; set; } = 0.7f;
+
+    public bool Loop { get; set; }
+
+    public bool Realtime { get; set; }
+
+    public bool Video { get; set; } = true;
+
+    public bool Ndjson { get; set; } = true;
+
+    /// <summary>Progress bar on a terminal when every source is a file.</summary>
+    public bool Progress { get; set; } = true;
+
+    /// <summary><c>text</c> (one line per entry) or <c>json</c> (one JSON object per line).</summary>
+    public string LogFormat { get; set; } = "text";
+
+    public HttpSettings Http { get; set; } = new();
+}

@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Globalization;
+using VideoMtl.TestSupport;
+
+namespace VideoMtl.Cli.Tests;
+
+/// <summary>
+/// A real <c>videomtl run</c> process with its HTTP server on a free loopback port, started and waited for
+/// until its metrics show processed frames. Dispose kills it (and anything it started).
+/// </summary>
+internal sealed class RunningPipeline : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly Task<string> _stderr;
+
+    private RunningPipeline(Process process, int port)
+    {
+        _process = process;
+        Port = port;
+        _stderr = process.StandardError.ReadToEndAsync();
+        _ = process.StandardOutput.ReadToEndAsync();
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+    }
+
+    public int Port { get; }
+
+    public HttpClient Http { get; }
+
+    public Process Process => _process;
+
+    /// <summary>Starts <c>videomtl run ARGS --http-port P</c> and waits until stream <paramref name="stream"/> has processed a frame.</summary>
+    public static async Task<RunningPipeline> StartAsync(string stream, IDictionary<string, string?>? environment, params string[] args)
+    {
+        int port = LoopbackPorts.Free();
+        var running = new RunningPipeline(CliProcess.Start(environment, [.. args, "--http-port", port.ToString(CultureInfo.InvariantCulture)]), port);
+        try
+        {
+            await running.WaitForMetricAsync($"videomtl_frames_processed_total{{stream=\"{stream}\"}}", v => v > 0, environment?.ContainsKey("VIDEOMTL__HTTP__BEARERTOKEN") == true ? environment["VIDEOMTL__HTTP__BEARERTOKEN"] : null);
+            return running;
+        }
+        catch
+        {
+            await running.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Polls /metrics until the series' value satisfies the condition; fails with the run's stderr otherwise.</summary>
+    public async Task<string> WaitForMetricAsync(string series, Func<double, bool> condition, string? token = null, int seconds = 90)
+    {
+        string metrics = string.Empty;
+        for (var deadline = DateTime.UtcNow.AddSeconds(seconds); DateTime.UtcNow < deadline && !_process.HasExited; await Task.Delay(200))
+        {
+            try
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+                if (token is not null)
+                {
+                    request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+                }
+
+                using var response = await Http.SendAsync(request);
+                metrics = await response.Content.ReadAsStringAsync();
+                if (Value(metrics, series) is { } v && condition(v))
+                {
+                    return metrics;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+        }
+
+        // Only read stderr (it ends when the process ends) once something has already gone wrong.
+        _process.Kill(entireProcessTree: true);
+        Assert.Fail($"{series} never met the condition; the run said: {await _stderr}");
+        return metrics;
+    }
+
+    /// <summary>The value of one exact series line (<c>name{labels}</c>) in exposition text.</summary>
+    public static double? Value(string metrics, string series)
+    {
+        foreach (string line in metrics.Split('\n'))
+        {
+            if (line.StartsWith(series + " ", StringComparison.Ordinal))
+            {
+                return double.Parse(line[(series.Length + 1)..], CultureInfo.InvariantCulture);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Sends SIGTERM and returns the exit code and stderr once the run has drained and exited.</summary>
+    public async Task<(int ExitCode, string Stderr)> TerminateAsync()
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await _process.WaitForExitAsync(timeout.Token);
+        return (_process.ExitCode, await _stderr);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+    }
+}

@@ -150,6 +150,64 @@ public sealed class PipelineRunnerTests : IClassFixture<PipelineFixture>
         Assert.InRange(summary.FramePacketsCreated, 1, 40);
     }
 
+    [Fact]
+    public async Task An_image_folder_gives_one_result_per_image_and_skips_unreadable_ones()
+    {
+        using var images = new TemporaryDirectory();
+        File.Copy(TestData.BusJpg, images.File("a-bus.jpg"));
+        using (var capture = Vision.VideoCapture.Open(_fixture.ClipA))
+        using (var frame = Vision.ImageBuffer.CreateEmpty())
+        {
+            capture.Read(frame, out _);
+            frame.Save(images.File("b-street.png"));
+        }
+
+        using (var tiny = Vision.ImageBuffer.Create(1, 1))
+        {
+            tiny.Save(images.File("c-tiny.bmp"));
+        }
+
+        File.WriteAllText(images.File("d-broken.jpg"), "not a jpeg");
+        File.WriteAllText(images.File("notes.txt"), "not an image at all");
+        using var output = new TemporaryDirectory();
+
+        var summary = await Run(output.Path, [SourceSpec.Parse("shots=" + images.Path)]);
+
+        var stream = Assert.Single(summary.Streams);
+        Assert.Null(stream.Error);
+        Assert.Equal((3, 1), (stream.Processed, stream.Dropped));
+        var lines = ReadLines(Path.Combine(output.Path, "shots.ndjson")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(["a-bus.jpg", "b-street.png", "c-tiny.bmp"], lines.Select(l => l.GetProperty("file").GetString()));
+        Assert.Equal([(810, 1080), (768, 576), (1, 1)], lines.Select(l => (l.GetProperty("width").GetInt32(), l.GetProperty("height").GetInt32())));
+        Assert.Contains(lines[0].GetProperty("objects").EnumerateArray(), o => o.GetProperty("class").GetString() == "bus");
+        Assert.Equal(0, lines[2].GetProperty("objects").GetArrayLength());
+        Assert.Equal(["a-bus.jpg", "b-street.png", "c-tiny.bmp"], Directory.GetFiles(Path.Combine(output.Path, "shots")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_live_stream_video_keeps_real_time_when_frames_are_dropped()
+    {
+        using var output = new TemporaryDirectory();
+        var options = new PipelineOptions
+        {
+            Sources = [SourceSpec.Parse("a=" + _fixture.ClipA)],
+            OutputDirectory = output.Path,
+            ModelPath = _fixture.ModelPath,
+            IntraOpThreads = 1,
+            MaxBatch = 1,
+            Realtime = true,
+        };
+        var summary = await new PipelineRunner(options, NullLoggerFactory.Instance).RunAsync(default);
+
+        var stream = Assert.Single(summary.Streams);
+        Assert.True(stream.Dropped > 0, "inference on one thread must fall behind a 10 fps clip");
+        // 24 frames at 10 fps last 2.4 s; written on the capture timeline, the mp4 lasts about as long even
+        // though fewer frames were processed (a frame repeats until the next one is due).
+        int written = MediaProbe.CountFrames(Path.Combine(output.Path, "a.mp4"));
+        Assert.True(written > stream.Processed, $"{written} frames written for {stream.Processed} processed");
+        Assert.InRange(written, 17, 31);
+    }
+
     private Task<PipelineSummary> Run(string output, IReadOnlyList<SourceSpec> sources, CancellationToken cancellation = default) =>
         new PipelineRunner(
             new PipelineOptions { Sources = sources, OutputDirectory = output, ModelPath = _fixture.ModelPath, IntraOpThreads = 2 },

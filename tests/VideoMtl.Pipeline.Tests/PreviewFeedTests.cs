@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using VideoMtl.Pipeline.Preview;
+using VideoMtl.Pipeline.Stages;
+using VideoMtl.Vision;
+
+namespace VideoMtl.Pipeline.Tests;
+
+/// <summary>The preview's frame hand-over between the sink (one writer) and HTTP clients (many readers).</summary>
+public sealed class PreviewFeedTests
+{
+    [Fact]
+    public async Task A_waiting_client_gets_the_next_frame_and_then_null_when_the_run_ends()
+    {
+        using var sink = new PreviewSink(["cam"], idleInterval: TimeSpan.Zero);
+        Assert.True(sink.TryGetStream("cam", out var feed));
+        Assert.False(sink.TryGetStream("other", out _));
+        Assert.Null(feed.Latest);
+
+        var waiting = feed.NextAsync(0, CancellationToken.None);
+        Assert.False(waiting.IsCompleted);
+        sink.Write(Packet("cam", 7));
+        var first = await waiting.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal((1L, 7L), (first!.Sequence, first.FrameIndex));
+        Assert.Equal(0xD8, first.Jpeg.Span[1]);
+
+        // A slow client that asks after two more frames gets the newest one, not a backlog.
+        sink.Write(Packet("cam", 8));
+        sink.Write(Packet("cam", 9));
+        Assert.Equal(9, (await feed.NextAsync(first.Sequence, CancellationToken.None))!.FrameIndex);
+
+        var last = feed.NextAsync(3, CancellationToken.None);
+        sink.Complete();
+        Assert.Null(await last.WaitAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public void Without_viewers_frames_are_encoded_only_now_and_then()
+    {
+        using var sink = new PreviewSink(["cam"], idleInterval: TimeSpan.FromHours(1));
+        sink.TryGetStream("cam", out var feed);
+        sink.Write(Packet("cam", 0));
+        sink.Write(Packet("cam", 1));
+        Assert.Equal(0, feed.Latest!.FrameIndex); // the snapshot is fresh enough: frame 1 was not encoded
+
+        using (feed.Watch())
+        {
+            Assert.Equal(1, feed.Viewers);
+            sink.Write(Packet("cam", 2));
+            Assert.Equal(2, feed.Latest!.FrameIndex);
+        }
+
+        Assert.Equal(0, feed.Viewers);
+    }
+
+    private static FramePacket Packet(string stream, long index)
+    {
+        var packet = new FramePacket(17) { Stream = new StreamState(0, stream, stream, isLive: true), FrameIndex = index, CapturedAt = Stopwatch.GetTimestamp() };
+        using var image = ImageBuffer.Create(64, 48);
+        image.CopyTo(packet.Image);
+        return packet;
+    }
+}

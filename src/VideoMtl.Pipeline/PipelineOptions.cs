@@ -18,6 +18,22 @@ public sealed record PipelineOptions
 
     public int IntraOpThreads { get; init; }
 
+    /// <summary>
+    /// Let ONNX Runtime's intra-op threads spin between operators. Off by default: spinning threads hold
+    /// every core even while they wait, and capture, decoding, overlay and encoding need those cycles; with
+    /// a GPU provider, or cores to spare, spinning can shave latency.
+    /// </summary>
+    public bool OrtSpinning { get; init; }
+
+    /// <summary>The session settings every inference in a run uses (also the bench's ceiling).</summary>
+    public InferenceSessionOptions CreateSessionOptions() => new()
+    {
+        Provider = Provider,
+        IntraOpThreads = IntraOpThreads,
+        LogLevel = OrtLogLevel.Error,
+        ConfigEntries = new Dictionary<string, string> { ["session.intra_op.allow_spinning"] = OrtSpinning ? "1" : "0" },
+    };
+
     /// <summary>Frames per inference call, across streams.</summary>
     public int MaxBatch { get; init; } = 4;
 
@@ -32,6 +48,9 @@ public sealed record PipelineOptions
     /// <summary>Read files at their own frame rate and treat them like live sources (drop when behind).</summary>
     public bool Realtime { get; init; }
 
+    /// <summary>Stop each source after this many frames (null: read to the end, or forever when live/looping).</summary>
+    public long? MaxFramesPerSource { get; init; }
+
     public bool WriteVideo { get; init; } = true;
 
     public bool WriteNdjson { get; init; } = true;
@@ -44,7 +63,8 @@ public sealed record PipelineOptions
 
     public CaptureOptions Capture { get; init; } = new();
 
-    public void Validate()
+    /// <param name="extraSinks">Sinks the caller adds itself; with one, the built-in outputs may all be off.</param>
+    public void Validate(int extraSinks = 0)
     {
         if (Sources.Count == 0)
         {
@@ -67,7 +87,12 @@ public sealed record PipelineOptions
             throw new ArgumentException($"--max-wait-ms / MaxWaitMs {MaxBatchWait.TotalMilliseconds} is out of range: use 0..1000");
         }
 
-        if (!WriteVideo && !WriteNdjson)
+        if (MaxFramesPerSource is < 1)
+        {
+            throw new ArgumentException($"--max-frames / MaxFrames {MaxFramesPerSource} is out of range: use 1 or more (or leave it unset)");
+        }
+
+        if (!WriteVideo && !WriteNdjson && extraSinks == 0)
         {
             throw new ArgumentException("every output is switched off (--no-video and --no-ndjson): keep the video or the NDJSON output");
         }

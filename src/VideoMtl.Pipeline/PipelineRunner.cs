@@ -28,14 +28,16 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
 
     public async Task<PipelineSummary> RunAsync(CancellationToken cancellation)
     {
-        options.Validate();
+        options.Validate(extraSinks?.Count ?? 0);
         ReserveThreadPoolThreads(options.Sources.Count);
         Directory.CreateDirectory(options.OutputDirectory);
         using var model = MultiTaskModel.Load(
             options.ModelPath,
-            new InferenceSessionOptions { Provider = options.Provider, IntraOpThreads = options.IntraOpThreads, LogLevel = OrtLogLevel.Error },
+            options.CreateSessionOptions(),
             _logger);
-        var slots = new TensorSlotPool(model.Letterbox.TensorLength);
+        // In flight between preprocess and the batcher: the batch being gathered and the ready queue behind
+        // it (MaxBatch each), plus per source one slot being filled and one waiting to be written.
+        var slots = new TensorSlotPool(model.Letterbox.TensorLength, preallocate: (2 * options.MaxBatch) + (2 * options.Sources.Count));
         using var pool = new FramePacketPool(Math.Max(1, model.Description.Keypoints), slots);
 
         var sinks = new List<IFrameSink>();
@@ -58,7 +60,8 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
 
         // Capture stops on cancellation; everything downstream keeps draining until its input completes.
         var clock = Stopwatch.StartNew();
-        var ready = Channel.CreateBounded<FramePacket>(new BoundedChannelOptions(options.MaxBatch * 2) { FullMode = BoundedChannelFullMode.Wait });
+        // One batch ready ahead of inference is enough to keep it busy; more would only hold tensor slots.
+        var ready = Channel.CreateBounded<FramePacket>(new BoundedChannelOptions(options.MaxBatch) { FullMode = BoundedChannelFullMode.Wait });
         var decoded = Channel.CreateBounded<FramePacket>(new BoundedChannelOptions(options.MaxBatch * 2) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
         var sinkChannels = sinks.Select(_ => Channel.CreateBounded<FramePacket>(
             new BoundedChannelOptions(options.SinkQueueCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = true })).ToList();
@@ -90,7 +93,7 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
             preprocessTasks.Add(new PreprocessWorker(perSource.Reader, ready.Writer, model.Letterbox, slots).RunAsync(CancellationToken.None));
         }
 
-        var inference = new InferenceWorker(model, options, slots, ready.Reader, decoded.Writer, metrics);
+        using var inference = new InferenceWorker(model, options, slots, ready.Reader, decoded.Writer, metrics);
         var annotator = sinks.Any(s => s.NeedsPixels) ? AnnotatorChain.Default() : null;
         var postprocess = new PostprocessWorker(
             model, model.CreateDecoder(options.Decoder), annotator, decoded.Reader, sinks.Select((s, i) => (s.Name, sinkChannels[i].Writer)).ToList(), pool, metrics);

@@ -11,10 +11,11 @@ public sealed class PreviewFeedTests
     [Fact]
     public async Task A_waiting_client_gets_the_next_frame_and_then_null_when_the_run_ends()
     {
-        using var sink = new PreviewSink(["cam"], idleInterval: TimeSpan.Zero);
+        using var sink = new PreviewSink(["cam"]);
         Assert.True(sink.TryGetStream("cam", out var feed));
         Assert.False(sink.TryGetStream("other", out _));
         Assert.Null(feed.Latest);
+        using var viewer = feed.Watch();
 
         var waiting = feed.NextAsync(0, CancellationToken.None);
         Assert.False(waiting.IsCompleted);
@@ -34,19 +35,23 @@ public sealed class PreviewFeedTests
     }
 
     [Fact]
-    public void Without_viewers_frames_are_encoded_only_now_and_then()
+    public void Without_viewers_only_frames_asked_for_are_encoded()
     {
-        using var sink = new PreviewSink(["cam"], idleInterval: TimeSpan.FromHours(1));
+        using var sink = new PreviewSink(["cam"]);
         sink.TryGetStream("cam", out var feed);
         sink.Write(Packet("cam", 0));
+        Assert.Null(feed.Latest); // nobody watches or asked: nothing encoded
+
+        feed.RequestFrame();
         sink.Write(Packet("cam", 1));
-        Assert.Equal(0, feed.Latest!.FrameIndex); // the snapshot is fresh enough: frame 1 was not encoded
+        sink.Write(Packet("cam", 2));
+        Assert.Equal(1, feed.Latest!.FrameIndex); // one snapshot asked for, one frame encoded
 
         using (feed.Watch())
         {
             Assert.Equal(1, feed.Viewers);
-            sink.Write(Packet("cam", 2));
-            Assert.Equal(2, feed.Latest!.FrameIndex);
+            sink.Write(Packet("cam", 3));
+            Assert.Equal(3, feed.Latest!.FrameIndex);
         }
 
         Assert.Equal(0, feed.Viewers);

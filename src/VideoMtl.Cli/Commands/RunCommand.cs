@@ -37,6 +37,7 @@ internal static class RunCommand
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (default: 0 = one per core)" };
         var conf = new Option<float>("--conf") { Description = "Confidence threshold (default: 0.25)" };
         var iou = new Option<float>("--iou") { Description = "NMS IoU threshold (default: 0.7)" };
+        var maxFrames = new Option<long>("--max-frames") { Description = "Stop each source after this many frames (default: all)" };
         var loop = new Option<bool>("--loop") { Description = "Restart files when they end" };
         var realtime = new Option<bool>("--realtime") { Description = "Play files at their own frame rate, dropping frames when behind, like a camera" };
         var noVideo = new Option<bool>("--no-video") { Description = "Do not write annotated mp4 files" };
@@ -48,7 +49,7 @@ internal static class RunCommand
 
         var command = new Command("run", "Run the pipeline: annotated mp4 and NDJSON results per stream, metrics and live preview over HTTP")
         {
-            config, sources, outDir, model, device, maxBatch, maxWait, threads, conf, iou, loop, realtime, noVideo, noNdjson, noProgress, logFormat, httpPort, httpAddress,
+            config, sources, outDir, model, device, maxBatch, maxWait, threads, conf, iou, maxFrames, loop, realtime, noVideo, noNdjson, noProgress, logFormat, httpPort, httpAddress,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -71,6 +72,7 @@ internal static class RunCommand
             Override(threads, v => settings.Threads = v);
             Override(conf, v => settings.Confidence = v);
             Override(iou, v => settings.IoU = v);
+            Override(maxFrames, v => settings.MaxFrames = v);
             Override(loop, v => settings.Loop = v);
             Override(realtime, v => settings.Realtime = v);
             Override(noVideo, v => settings.Video = !v);
@@ -188,6 +190,7 @@ internal static class RunCommand
                 MaxBatch = settings.MaxBatch,
                 MaxBatchWait = TimeSpan.FromMilliseconds(settings.MaxWaitMs),
                 Decoder = new DecoderOptions { Confidence = settings.Confidence, IoU = settings.IoU },
+                MaxFramesPerSource = settings.MaxFrames,
                 Loop = settings.Loop,
                 Realtime = settings.Realtime,
                 WriteVideo = settings.Video,

@@ -27,6 +27,9 @@ internal sealed class RunSettings
 
     public float IoU { get; set; } = 0.7f;
 
+    /// <summary>Stop each source after this many frames; null reads to the end.</summary>
+    public long? MaxFrames { get; set; }
+
     public bool Loop { get; set; }
 
     public bool Realtime { get; set; }

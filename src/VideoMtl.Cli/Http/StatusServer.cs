@@ -50,10 +50,30 @@ internal sealed class StatusServer : IAsyncDisposable
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/readyz", () => runner.IsReady ? Results.Text("ready\n") : Results.Text("starting\n", statusCode: StatusCodes.Status503ServiceUnavailable));
         app.MapGet("/streams", () => Results.Text(StreamsJson(runner), "application/json"));
-        app.MapGet("/streams/{id}/snapshot.jpg", (string id) =>
-            !preview.TryGetStream(id, out var stream) ? UnknownStream(id)
-            : stream.Latest is { } frame ? Results.Bytes(frame.Jpeg, "image/jpeg")
-            : Results.Text("no frame yet\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.MapGet("/streams/{id}/snapshot.jpg", async (string id, HttpContext context) =>
+        {
+            if (!preview.TryGetStream(id, out var stream))
+            {
+                return UnknownStream(id);
+            }
+
+            // The next frame, encoded for this request; the last one if the stream delivers none in time.
+            var latest = stream.Latest;
+            stream.RequestFrame();
+            PreviewFrame? frame;
+            try
+            {
+                frame = await stream.NextAsync(latest?.Sequence ?? 0, context.RequestAborted).WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                frame = stream.Latest;
+            }
+
+            return frame is null
+                ? Results.Text("no frame yet: the stream has not delivered one\n", statusCode: StatusCodes.Status503ServiceUnavailable)
+                : Results.Bytes(frame.Jpeg, "image/jpeg");
+        });
         app.MapGet("/streams/{id}/mjpeg", async (string id, HttpContext context) =>
         {
             if (!preview.TryGetStream(id, out var stream))

@@ -12,20 +12,50 @@ public sealed class MaskDecoder
 {
     private float[] _probabilities = [];
 
-    /// <param name="prototypes">One image's prototypes: [coefficients, protoHeight, protoWidth].</param>
-    /// <param name="coefficients">The object's mask coefficients (one per prototype).</param>
-    /// <param name="box">The object's box in source pixels (already clipped to the frame).</param>
+    /// <summary>Decodes into a new mask (tests, one-off use); the pipeline decodes into pooled masks.</summary>
     public ObjectMask Decode(
         ReadOnlySpan<float> prototypes, int protoWidth, int protoHeight, ReadOnlySpan<float> coefficients,
         (float X1, float Y1, float X2, float Y2) box, LetterboxGeometry geometry, int inputWidth, int inputHeight)
     {
+        var (left, top, width, height) = Bounds(box);
+        var mask = new ObjectMask(left, top, width, height, new byte[width * height]);
+        Decode(prototypes, protoWidth, protoHeight, coefficients, geometry, inputWidth, inputHeight, mask);
+        return mask;
+    }
+
+    /// <summary>Decodes object <paramref name="index"/>'s mask into the reusable mask of its slot in <paramref name="into"/>.</summary>
+    public ObjectMask Decode(
+        ReadOnlySpan<float> prototypes, int protoWidth, int protoHeight, ReadOnlySpan<float> coefficients,
+        LetterboxGeometry geometry, int inputWidth, int inputHeight, Detections into, int index)
+    {
+        ArgumentNullException.ThrowIfNull(into);
+        var (left, top, width, height) = Bounds(into.GetBox(index));
+        var mask = into.RentMask(index, left, top, width, height);
+        Decode(prototypes, protoWidth, protoHeight, coefficients, geometry, inputWidth, inputHeight, mask);
+        return mask;
+    }
+
+    /// <summary>The whole pixels covered by a box in source pixels (already clipped to the frame).</summary>
+    private static (int Left, int Top, int Width, int Height) Bounds((float X1, float Y1, float X2, float Y2) box)
+    {
         int left = (int)MathF.Floor(box.X1), top = (int)MathF.Floor(box.Y1);
         int right = (int)MathF.Ceiling(box.X2), bottom = (int)MathF.Ceiling(box.Y2);
-        int width = Math.Max(0, right - left), height = Math.Max(0, bottom - top);
-        var bits = new byte[width * height];
+        return (left, top, Math.Max(0, right - left), Math.Max(0, bottom - top));
+    }
+
+    /// <param name="prototypes">One image's prototypes: [coefficients, protoHeight, protoWidth].</param>
+    /// <param name="coefficients">The object's mask coefficients (one per prototype).</param>
+    /// <param name="mask">Placed over the object's box; every one of its pixels is written.</param>
+    private void Decode(
+        ReadOnlySpan<float> prototypes, int protoWidth, int protoHeight, ReadOnlySpan<float> coefficients,
+        LetterboxGeometry geometry, int inputWidth, int inputHeight, ObjectMask mask)
+    {
+        int left = mask.Left, top = mask.Top, width = mask.Width, height = mask.Height;
+        int right = left + width, bottom = top + height;
+        var bits = mask.Pixels;
         if (width == 0 || height == 0)
         {
-            return new ObjectMask(left, top, width, height, bits);
+            return;
         }
 
         // Source pixel centre → model input → prototype grid (cell centres at (i + 0.5) · stride).
@@ -83,7 +113,5 @@ public sealed class MaskDecoder
                 bits[(y * width) + x] = p > 0.5f ? (byte)1 : (byte)0;
             }
         }
-
-        return new ObjectMask(left, top, width, height, bits);
     }
 }

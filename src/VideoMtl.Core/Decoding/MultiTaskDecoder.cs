@@ -59,8 +59,7 @@ public sealed class MultiTaskDecoder
                     _coefficients[k] = objects[((4 + classes + k) * anchors) + c.Anchor];
                 }
 
-                into.SetMask(index, _masks.Decode(
-                    prototypes, _model.ProtoWidth, _model.ProtoHeight, _coefficients, box, geometry, _model.InputWidth, _model.InputHeight));
+                _masks.Decode(prototypes, _model.ProtoWidth, _model.ProtoHeight, _coefficients, geometry, _model.InputWidth, _model.InputHeight, into, index);
             }
         }
 

@@ -3,7 +3,8 @@ namespace VideoMtl.Core.Results;
 /// <summary>
 /// The objects of one frame as struct-of-arrays: boxes (x1, y1, x2, y2 in source pixels), class ids,
 /// scores, optional masks, optional keypoints (x, y, score per keypoint) and optional track ids.
-/// Reused frame after frame: <see cref="Clear"/> keeps the arrays, so steady state allocates only masks.
+/// Reused frame after frame: <see cref="Clear"/> keeps the arrays and the mask buffers (see
+/// <see cref="RentMask"/>), so steady state allocates nothing.
 /// </summary>
 public sealed class Detections
 {
@@ -11,6 +12,7 @@ public sealed class Detections
     private int[] _classIds = new int[32];
     private float[] _scores = new float[32];
     private ObjectMask?[] _masks = new ObjectMask?[32];
+    private ObjectMask?[] _maskPool = new ObjectMask?[32];
     private float[] _keypoints;
     private bool[] _hasKeypoints = new bool[32];
     private int[] _trackIds = new int[32];
@@ -66,6 +68,19 @@ public sealed class Detections
         return _masks[index];
     }
 
+    /// <summary>
+    /// The reusable mask of slot <paramref name="index"/>, placed and sized for this object and attached to
+    /// it. The caller fills <see cref="ObjectMask.Pixels"/>. Valid until the slot is reused (next frame).
+    /// </summary>
+    public ObjectMask RentMask(int index, int left, int top, int width, int height)
+    {
+        CheckIndex(index);
+        var mask = _maskPool[index] ??= new ObjectMask(0, 0, 0, 0, []);
+        mask.Reshape(left, top, width, height);
+        _masks[index] = mask;
+        return mask;
+    }
+
     public void SetMask(int index, ObjectMask? mask)
     {
         CheckIndex(index);
@@ -99,8 +114,17 @@ public sealed class Detections
         _trackIds[index] = trackId;
     }
 
+    /// <summary>
+    /// Empties the set for the next frame. Mask buffers go back to the shared pool, so buffers follow the
+    /// objects' sizes across every frame in flight instead of each frame keeping its own largest ones.
+    /// </summary>
     public void Clear()
     {
+        for (int i = 0; i < Count; i++)
+        {
+            _maskPool[i]?.ReleaseBuffer();
+        }
+
         Array.Clear(_masks, 0, Count);
         Count = 0;
     }
@@ -120,6 +144,7 @@ public sealed class Detections
         Array.Resize(ref _classIds, capacity);
         Array.Resize(ref _scores, capacity);
         Array.Resize(ref _masks, capacity);
+        Array.Resize(ref _maskPool, capacity);
         Array.Resize(ref _keypoints, capacity * KeypointsPerObject * 3);
         Array.Resize(ref _hasKeypoints, capacity);
         Array.Resize(ref _trackIds, capacity);

@@ -18,8 +18,14 @@ public sealed class FrameResultWriter
         _model = model;
     }
 
-    public void Write(Utf8JsonWriter json, string stream, long frame, double ptsMs, int width, int height, Detections detections, Action<Utf8JsonWriter>? extra = null)
+    public void Write(Utf8JsonWriter json, string stream, long frame, double ptsMs, int width, int height, Detections detections, Action<Utf8JsonWriter>? extra = null) =>
+        Write(json, stream, frame, ptsMs, width, height, detections, extra, static (j, e) => e?.Invoke(j));
+
+    /// <summary>As above, with the extra fields written by a static callback and its state (no closure per frame).</summary>
+    public void Write<TState>(
+        Utf8JsonWriter json, string stream, long frame, double ptsMs, int width, int height, Detections detections, TState state, Action<Utf8JsonWriter, TState> extra)
     {
+        ArgumentNullException.ThrowIfNull(extra);
         ArgumentNullException.ThrowIfNull(json);
         ArgumentNullException.ThrowIfNull(detections);
         json.WriteStartObject();
@@ -101,7 +107,7 @@ public sealed class FrameResultWriter
         }
 
         json.WriteEndArray();
-        extra?.Invoke(json);
+        extra(json, state);
         json.WriteEndObject();
     }
 }

@@ -11,7 +11,7 @@ public sealed class PreviewFeed
     private TaskCompletionSource _next = NewSignal();
     private bool _completed;
     private int _viewers;
-    private long _lastPublished;
+    private int _requested;
 
     internal PreviewFeed(string name)
     {
@@ -69,18 +69,20 @@ public sealed class PreviewFeed
         }
     }
 
-    /// <summary>Whether the sink should spend an encode on this frame: always while someone watches,
-    /// otherwise often enough that a snapshot is never older than <paramref name="idleInterval"/>.</summary>
-    internal bool WantsFrame(long now, TimeSpan idleInterval) =>
-        Viewers > 0 || _latest is null || System.Diagnostics.Stopwatch.GetElapsedTime(Volatile.Read(ref _lastPublished), now) >= idleInterval;
+    /// <summary>Asks for the next frame to be encoded even if nobody watches (a snapshot request).</summary>
+    public void RequestFrame() => Volatile.Write(ref _requested, 1);
 
-    internal void Publish(long frameIndex, byte[] jpeg, long now)
+    /// <summary>Whether the sink should spend an encode on this frame: only while someone watches or has
+    /// asked for a snapshot, so an unwatched preview costs nothing per frame.</summary>
+    internal bool WantsFrame => Viewers > 0 || Volatile.Read(ref _requested) != 0;
+
+    internal void Publish(long frameIndex, byte[] jpeg)
     {
         TaskCompletionSource released;
         lock (_gate)
         {
             _latest = new PreviewFrame((_latest?.Sequence ?? 0) + 1, frameIndex, jpeg);
-            Volatile.Write(ref _lastPublished, now);
+            Volatile.Write(ref _requested, 0);
             released = _next;
             _next = NewSignal();
         }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using VideoMtl.Pipeline.Sinks;
 using VideoMtl.Pipeline.Stages;
 using VideoMtl.Vision;
@@ -7,21 +6,19 @@ namespace VideoMtl.Pipeline.Preview;
 
 /// <summary>
 /// Live preview: the annotated frame of each stream as JPEG, for <c>/streams/{id}/mjpeg</c> and
-/// <c>/streams/{id}/snapshot.jpg</c>. Encodes every frame only while a client watches; otherwise about
-/// once a second, so snapshots stay fresh without paying for frames nobody sees.
+/// <c>/streams/{id}/snapshot.jpg</c>. Encodes a frame only while a client watches or when a snapshot is
+/// asked for, so frames nobody sees cost nothing.
 /// </summary>
 public sealed class PreviewSink : IFrameSink
 {
     private readonly Dictionary<string, PreviewFeed> _streams;
     private readonly JpegEncoder _encoder;
-    private readonly TimeSpan _idleInterval;
 
-    public PreviewSink(IEnumerable<string> streamNames, int quality = 80, TimeSpan? idleInterval = null)
+    public PreviewSink(IEnumerable<string> streamNames, int quality = 80)
     {
         ArgumentNullException.ThrowIfNull(streamNames);
         _streams = streamNames.ToDictionary(n => n, n => new PreviewFeed(n), StringComparer.Ordinal);
         _encoder = new JpegEncoder(quality);
-        _idleInterval = idleInterval ?? TimeSpan.FromSeconds(1);
     }
 
     public string Name => "preview";
@@ -39,11 +36,10 @@ public sealed class PreviewSink : IFrameSink
             return;
         }
 
-        long now = Stopwatch.GetTimestamp();
-        if (stream.WantsFrame(now, _idleInterval))
+        if (stream.WantsFrame)
         {
             // The encoder's buffer is reused; the published copy is what clients share.
-            stream.Publish(packet.FrameIndex, _encoder.Encode(packet.Image).ToArray(), now);
+            stream.Publish(packet.FrameIndex, _encoder.Encode(packet.Image).ToArray());
         }
     }
 

@@ -16,6 +16,7 @@ public sealed class NdjsonSink(string directory, ModelDescription model) : IFram
     private readonly Dictionary<StreamState, FileStream> _files = [];
     private readonly FrameResultWriter _writer = new(model);
     private readonly ArrayBufferWriter<byte> _line = new(64 * 1024);
+    private Utf8JsonWriter? _json;
 
     public string Name => "ndjson";
 
@@ -31,26 +32,26 @@ public sealed class NdjsonSink(string directory, ModelDescription model) : IFram
         }
 
         _line.Clear();
-        using (var json = new Utf8JsonWriter(_line))
+        // One writer for every line (Reset), and a static callback with the packet as state: no per-frame garbage.
+        var json = _json ??= new Utf8JsonWriter(_line);
+        json.Reset(_line);
+        _writer.Write(json, packet.Stream.Name, packet.FrameIndex, packet.PtsMs, packet.Image.Width, packet.Image.Height, packet.Detections, packet, static (j, p) =>
         {
-            double endToEnd = Stopwatch.GetElapsedTime(packet.CapturedAt).TotalMilliseconds;
-            _writer.Write(json, packet.Stream.Name, packet.FrameIndex, packet.PtsMs, packet.Image.Width, packet.Image.Height, packet.Detections, j =>
+            if (p.SourceFile is { } file)
             {
-                if (packet.SourceFile is { } file)
-                {
-                    j.WriteString("file", Path.GetFileName(file));
-                }
+                j.WriteString("file", Path.GetFileName(file));
+            }
 
-                j.WriteStartObject("timing_ms");
-                j.WriteNumber("decode", Math.Round(packet.DecodeMs, 3));
-                j.WriteNumber("preprocess", Math.Round(packet.PreprocessMs, 3));
-                j.WriteNumber("inference", Math.Round(packet.InferenceMs, 3));
-                j.WriteNumber("postprocess", Math.Round(packet.PostprocessMs, 3));
-                j.WriteNumber("overlay", Math.Round(packet.OverlayMs, 3));
-                j.WriteNumber("end_to_end", Math.Round(endToEnd, 3));
-                j.WriteEndObject();
-            });
-        }
+            j.WriteStartObject("timing_ms");
+            j.WriteNumber("decode", Math.Round(p.DecodeMs, 3));
+            j.WriteNumber("preprocess", Math.Round(p.PreprocessMs, 3));
+            j.WriteNumber("inference", Math.Round(p.InferenceMs, 3));
+            j.WriteNumber("postprocess", Math.Round(p.PostprocessMs, 3));
+            j.WriteNumber("overlay", Math.Round(p.OverlayMs, 3));
+            j.WriteNumber("end_to_end", Math.Round(Stopwatch.GetElapsedTime(p.CapturedAt).TotalMilliseconds, 3));
+            j.WriteEndObject();
+        });
+        json.Flush();
 
         _line.Write("\n"u8);
         file.Write(_line.WrittenSpan);
@@ -67,5 +68,9 @@ public sealed class NdjsonSink(string directory, ModelDescription model) : IFram
         _files.Clear();
     }
 
-    public void Dispose() => Complete();
+    public void Dispose()
+    {
+        Complete();
+        _json?.Dispose();
+    }
 }

@@ -12,9 +12,17 @@ namespace VideoMtl.Pipeline.Stages;
 /// a file waits for room (no frame is ever lost); a live source writes into a drop-oldest channel, so
 /// the newest frame always wins and capture never falls behind the camera.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "see _roomSignal")]
 internal sealed class CaptureWorker(
     SourceSpec spec, StreamState state, PipelineOptions options, FramePacketPool pool, ChannelWriter<FramePacket> output, PipelineMetrics metrics, ILogger logger)
 {
+    // Never disposed on purpose: a channel continuation may still Set it after capture has stopped, and a
+    // ManualResetEventSlim whose WaitHandle is never touched holds no kernel object.
+    private readonly ManualResetEventSlim _roomSignal = new();
+    private Action? _setRoomSignalCache;
+
+    private Action SetRoomSignal => _setRoomSignalCache ??= _roomSignal.Set;
+
     public Task Start(CancellationToken cancellation) =>
         Task.Factory.StartNew(() => Run(cancellation), cancellation, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
@@ -47,7 +55,7 @@ internal sealed class CaptureWorker(
 
                 nextIndex = ReadAll(capture, nextIndex, cancellation);
             }
-            while (options.Loop && !spec.Source.IsLive && !cancellation.IsCancellationRequested);
+            while (options.Loop && !spec.Source.IsLive && !cancellation.IsCancellationRequested && !ReachedLimit(nextIndex));
         }
         catch (OperationCanceledException)
         {
@@ -68,7 +76,7 @@ internal sealed class CaptureWorker(
     {
         var pacing = Stopwatch.StartNew();
         double fps = state.Fps > 0 ? state.Fps : 25;
-        while (!cancellation.IsCancellationRequested)
+        while (!cancellation.IsCancellationRequested && !ReachedLimit(nextIndex))
         {
             var packet = pool.Rent();
             long started = Stopwatch.GetTimestamp();
@@ -125,7 +133,7 @@ internal sealed class CaptureWorker(
     {
         foreach (string file in files)
         {
-            if (cancellation.IsCancellationRequested)
+            if (cancellation.IsCancellationRequested || ReachedLimit(nextIndex))
             {
                 break;
             }
@@ -170,6 +178,8 @@ internal sealed class CaptureWorker(
         return nextIndex;
     }
 
+    private bool ReachedLimit(long nextIndex) => nextIndex >= (options.MaxFramesPerSource ?? long.MaxValue);
+
     /// <summary>Hands a frame on: a live stream never waits (drop-oldest), a file waits for room.
     /// False when cancelled while waiting (the frame has gone back to the pool).</summary>
     private bool Emit(FramePacket packet, CancellationToken cancellation)
@@ -181,21 +191,34 @@ internal sealed class CaptureWorker(
             return true;
         }
 
-        try
+        while (!output.TryWrite(packet))
         {
-            while (!output.TryWrite(packet))
+            // Capture runs on its own thread, so it may block; waiting through a cached callback and a
+            // reusable event (not .AsTask()) keeps the per-frame wait free of allocations. No token: a stop
+            // is noticed here once room appears, since downstream keeps draining until the end.
+#pragma warning disable CA2012 // consumed exactly once: GetResult below, after completion
+            var waiter = output.WaitToWriteAsync(CancellationToken.None).ConfigureAwait(false).GetAwaiter();
+#pragma warning restore CA2012
+            if (!waiter.IsCompleted)
             {
-                if (!output.WaitToWriteAsync(cancellation).AsTask().GetAwaiter().GetResult())
+                _roomSignal.Reset();
+                waiter.UnsafeOnCompleted(SetRoomSignal);
+                try
+                {
+                    _roomSignal.Wait(cancellation);
+                }
+                catch (OperationCanceledException)
                 {
                     pool.Return(packet);
                     return false;
                 }
             }
-        }
-        catch (OperationCanceledException)
-        {
-            pool.Return(packet);
-            return false;
+
+            if (!waiter.GetResult())
+            {
+                pool.Return(packet);
+                return false;
+            }
         }
 
         return true;

@@ -1,25 +1,39 @@
-using System.Collections.Concurrent;
-
 namespace VideoMtl.Pipeline.Stages;
 
 /// <summary>Packets are made on demand and reused; the channel capacities bound how many ever exist.</summary>
 public sealed class FramePacketPool(int keypoints, TensorSlotPool tensors) : IDisposable
 {
-    private readonly ConcurrentBag<FramePacket> _free = [];
-    private readonly ConcurrentBag<FramePacket> _all = [];
+    // A plain stack under a lock rather than a ConcurrentBag: packets are rented on capture threads and
+    // returned on whichever pool thread ran the last sink, and the bag's per-thread queues and stealing
+    // allocated on that pattern; a lock held for a push or pop costs less.
+    private readonly Stack<FramePacket> _free = new();
+    private readonly List<FramePacket> _all = [];
+    private readonly Lock _gate = new();
 
-    public int Created => _all.Count;
+    public int Created
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _all.Count;
+            }
+        }
+    }
 
     public FramePacket Rent()
     {
-        if (_free.TryTake(out var packet))
+        lock (_gate)
         {
+            if (_free.TryPop(out var free))
+            {
+                return free;
+            }
+
+            var packet = new FramePacket(keypoints);
+            _all.Add(packet);
             return packet;
         }
-
-        packet = new FramePacket(keypoints);
-        _all.Add(packet);
-        return packet;
     }
 
     public void Return(FramePacket packet)
@@ -33,7 +47,13 @@ public sealed class FramePacketPool(int keypoints, TensorSlotPool tensors) : IDi
 
         packet.Batch?.Release();
         packet.Batch = null;
-        _free.Add(packet);
+        // Mask buffers go back to the shared mask pool now rather than when the packet is next decoded, so
+        // idle packets hold none and the buffers in use are only those of frames still in flight.
+        packet.Detections.Clear();
+        lock (_gate)
+        {
+            _free.Push(packet);
+        }
     }
 
     /// <summary>One sink is done with the packet (written or dropped); the last one hands it back to the pool.</summary>
@@ -48,6 +68,11 @@ public sealed class FramePacketPool(int keypoints, TensorSlotPool tensors) : IDi
 
     public void Dispose()
     {
+        lock (_gate)
+        {
+            _free.Clear();
+        }
+
         foreach (var packet in _all)
         {
             packet.Image.Dispose();

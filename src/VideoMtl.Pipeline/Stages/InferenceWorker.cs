@@ -12,10 +12,11 @@ namespace VideoMtl.Pipeline.Stages;
 /// hands each frame on with a reference to the shared outputs.
 /// </summary>
 internal sealed class InferenceWorker(
-    MultiTaskModel model, PipelineOptions options, TensorSlotPool slots, ChannelReader<FramePacket> input, ChannelWriter<FramePacket> output, PipelineMetrics metrics)
+    MultiTaskModel model, PipelineOptions options, TensorSlotPool slots, ChannelReader<FramePacket> input, ChannelWriter<FramePacket> output, PipelineMetrics metrics) : IDisposable
 {
     private readonly List<FramePacket> _batch = new(options.MaxBatch);
     private readonly float[] _input = new float[options.MaxBatch * slots.Length];
+    private CancellationTokenSource _window = new();
 
     /// <summary>How many batches of each size ran (index = size).</summary>
     public long[] BatchSizes { get; } = new long[options.MaxBatch + 1];
@@ -46,8 +47,25 @@ internal sealed class InferenceWorker(
 
     private async Task FillAsync(CancellationToken cancellation)
     {
-        using var window = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        window.CancelAfter(options.MaxBatchWait);
+        while (_batch.Count < options.MaxBatch && input.TryRead(out var ready))
+        {
+            _batch.Add(ready);
+        }
+
+        if (_batch.Count == options.MaxBatch || options.MaxBatchWait == TimeSpan.Zero)
+        {
+            return; // the common case when inference is the bottleneck: no timer, no allocation
+        }
+
+        // The window's source is reused while it has not fired (TryReset), so waiting costs a timer only.
+        if (!_window.TryReset())
+        {
+            _window.Dispose();
+            _window = new CancellationTokenSource();
+        }
+
+        _window.CancelAfter(options.MaxBatchWait);
+        using var link = cancellation.CanBeCanceled ? cancellation.UnsafeRegister(static w => ((CancellationTokenSource)w!).Cancel(), _window) : default;
         try
         {
             while (_batch.Count < options.MaxBatch)
@@ -58,7 +76,7 @@ internal sealed class InferenceWorker(
                     continue;
                 }
 
-                if (!await input.WaitToReadAsync(window.Token).ConfigureAwait(false))
+                if (!await input.WaitToReadAsync(_window.Token).ConfigureAwait(false))
                 {
                     return;
                 }
@@ -69,6 +87,8 @@ internal sealed class InferenceWorker(
             // The wait window closed: run what we have.
         }
     }
+
+    public void Dispose() => _window.Dispose();
 
     private void Run()
     {

@@ -40,9 +40,16 @@ internal sealed class PostprocessWorker(
 
             packet.Stream.CountProcessed();
             metrics.Processed(packet, model.Description.ClassNames);
-            packet.SetSinkReferences(sinks.Count);
-            foreach (var (name, sink) in sinks)
+            if (sinks.Count == 0)
             {
+                pool.Return(packet);
+                continue;
+            }
+
+            packet.SetSinkReferences(sinks.Count);
+            for (int i = 0; i < sinks.Count; i++)
+            {
+                var (name, sink) = sinks[i];
                 if (packet.Stream.IsLive)
                 {
                     if (!sink.TryWrite(packet))

@@ -6,11 +6,22 @@ namespace VideoMtl.Pipeline.Stages;
 /// Reusable model-input slots (3 × H × W floats, ~4.9 MB at 640²). A slot lives from preprocess until the
 /// batcher has copied it into the batch tensor, so only a handful ever exist.
 /// </summary>
-public sealed class TensorSlotPool(int length)
+public sealed class TensorSlotPool
 {
     private readonly ConcurrentBag<float[]> _free = [];
 
-    public int Length { get; } = length;
+    /// <param name="preallocate">Slots made up front: the most the channel bounds let be in flight, so a run
+    /// never allocates one mid-stream (each is a large-object-heap array).</param>
+    public TensorSlotPool(int length, int preallocate = 0)
+    {
+        Length = length;
+        for (int i = 0; i < preallocate; i++)
+        {
+            _free.Add(new float[length]);
+        }
+    }
+
+    public int Length { get; }
 
     public float[] Rent() => _free.TryTake(out var slot) ? slot : new float[Length];
 

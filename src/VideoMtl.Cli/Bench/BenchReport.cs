@@ -1,0 +1,49 @@
+namespace VideoMtl.Cli.Bench;
+
+/// <summary>Everything one <c>videomtl bench</c> run measured; written as a table and as JSON (snake_case).</summary>
+internal sealed record BenchReport
+{
+    public required BenchSetup Setup { get; init; }
+
+    /// <summary>Bare <c>Run</c> loop of the same model, same threads and batch: the most the pipeline could do.</summary>
+    public required double CeilingFps { get; init; }
+
+    public double? CeilingFpsBatch1 { get; init; }
+
+    /// <summary>Reading and decoding the same file, nothing else.</summary>
+    public required double DecodeFps { get; init; }
+
+    public required HostWorkFigures HostAlone { get; init; }
+
+    public required PipelineFigures SinksOn { get; init; }
+
+    public required PipelineFigures SinksOff { get; init; }
+
+    public IReadOnlyList<BatchingFigures> Batching { get; init; } = [];
+
+    public double RatioSinksOn => SinksOn.SteadyFps / CeilingFps;
+
+    public double RatioSinksOff => SinksOff.SteadyFps / CeilingFps;
+
+    public required IReadOnlyList<TargetCheck> Targets { get; init; }
+}
+
+internal sealed record BenchSetup(
+    string Source, int Width, int Height, string Model, int Frames, int Threads, int MaxBatch, int Cores, string Runtime, string OnnxRuntime, string OpenCv, string Device);
+
+/// <param name="Fps">Frames over the whole run, model load excluded, warm-up and drain included.</param>
+/// <param name="SteadyFps">Frames per second after the warm-up frames, to the last frame.</param>
+/// <param name="HostMsPerFrame">Preprocess + postprocess + overlay per frame: what VideoMtl adds around the model.</param>
+internal sealed record PipelineFigures(
+    string Sinks, long Frames, double Fps, double SteadyFps, double MeanBatch, IReadOnlyDictionary<string, double> StageMsPerFrame,
+    double HostMsPerFrame, double ObjectsPerFrame, double AllocatedBytesPerFrame);
+
+/// <summary>Per-frame host work timed alone (one thread, nothing else running), on real frames and outputs.</summary>
+internal sealed record HostWorkFigures(int Frames, double PreprocessMs, double PostprocessMs, double OverlayMs, double ObjectsPerFrame)
+{
+    public double TotalMs => PreprocessMs + PostprocessMs + OverlayMs;
+}
+
+internal sealed record BatchingFigures(int Streams, int MaxBatch, long Frames, double SteadyFps, double MeanBatch);
+
+internal sealed record TargetCheck(string Name, string Goal, double Value, bool Met);

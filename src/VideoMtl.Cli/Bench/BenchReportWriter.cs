@@ -1,0 +1,95 @@
+using System.Globalization;
+using System.Text.Json;
+using Spectre.Console;
+
+namespace VideoMtl.Cli.Bench;
+
+/// <summary>The bench report as tables (for people) and as JSON (for tools and the README).</summary>
+internal static class BenchReportWriter
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = JsonNamingPolicy.SnakeCaseLower,
+    };
+
+    public static string ToJson(BenchReport report) => JsonSerializer.Serialize(report, Json);
+
+    public static void WriteTables(BenchReport report, TextWriter output)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+        });
+        console.Profile.Width = 200;
+        var s = report.Setup;
+        console.WriteLine(Invariant($"{s.Source} ({s.Width}x{s.Height}), {s.Model}, {s.Frames} frames per run, {s.Threads} ORT threads (0 = per core), max batch {s.MaxBatch}, device {s.Device}, {s.Cores} cores, .NET {s.Runtime}, ONNX Runtime {s.OnnxRuntime}, OpenCV {s.OpenCv}"));
+
+        var throughput = new Table().Border(TableBorder.Markdown).AddColumn("measurement").AddColumn(new TableColumn("frames/s").RightAligned()).AddColumn(new TableColumn("vs ceiling").RightAligned()).AddColumn("notes");
+        throughput.AddRow($"inference ceiling (bare Run, batch {s.MaxBatch})", F(report.CeilingFps), "1.00", "same model, threads, batch");
+        if (report.CeilingFpsBatch1 is { } c1)
+        {
+            throughput.AddRow("inference ceiling (bare Run, batch 1)", F(c1), F(c1 / report.CeilingFps), string.Empty);
+        }
+
+        throughput.AddRow("decode only", F(report.DecodeFps), F(report.DecodeFps / report.CeilingFps), "OpenCV read of the same file");
+        foreach (var p in new[] { report.SinksOn, report.SinksOff })
+        {
+            throughput.AddRow($"pipeline, sinks: {p.Sinks}", F(p.SteadyFps), F(p.SteadyFps / report.CeilingFps), Invariant($"steady state; whole run {p.Fps:0.00} fps, mean batch {p.MeanBatch:0.00}"));
+        }
+
+        console.Write(throughput);
+        console.WriteLine();
+
+        var h = report.HostAlone;
+        var host = new Table().Border(TableBorder.Markdown).AddColumn("host work, alone (ms per frame)").AddColumn(new TableColumn("preprocess").RightAligned()).AddColumn(new TableColumn("postprocess").RightAligned())
+            .AddColumn(new TableColumn("overlay").RightAligned()).AddColumn(new TableColumn("total").RightAligned()).AddColumn(new TableColumn("objects/frame").RightAligned());
+        host.AddRow(Invariant($"{h.Frames} frames, one thread"), F(h.PreprocessMs), F(h.PostprocessMs), F(h.OverlayMs), F(h.TotalMs), F(h.ObjectsPerFrame));
+        console.Write(host);
+        console.WriteLine();
+
+        var stages = new Table().Border(TableBorder.Markdown).AddColumn("in the pipeline (wall ms/frame)");
+        foreach (string stage in report.SinksOn.StageMsPerFrame.Keys)
+        {
+            stages.AddColumn(new TableColumn(stage).RightAligned());
+        }
+
+        stages.AddColumn(new TableColumn("host (pre+post+overlay)").RightAligned()).AddColumn(new TableColumn("objects/frame").RightAligned()).AddColumn(new TableColumn("managed B/frame").RightAligned());
+        foreach (var p in new[] { report.SinksOn, report.SinksOff })
+        {
+            stages.AddRow([$"sinks: {p.Sinks}", .. p.StageMsPerFrame.Values.Select(F), F(p.HostMsPerFrame), F(p.ObjectsPerFrame), Invariant($"{p.AllocatedBytesPerFrame:0}")]);
+        }
+
+        console.Write(stages);
+        console.WriteLine();
+
+        if (report.Batching.Count > 0)
+        {
+            var batching = new Table().Border(TableBorder.Markdown).AddColumn("streams").AddColumn("max batch").AddColumn(new TableColumn("frames/s").RightAligned()).AddColumn(new TableColumn("mean batch").RightAligned()).AddColumn(new TableColumn("vs max batch 1").RightAligned());
+            foreach (var b in report.Batching)
+            {
+                double baseline = report.Batching.First(x => x.Streams == b.Streams && x.MaxBatch == 1).SteadyFps;
+                batching.AddRow(b.Streams.ToString(CultureInfo.InvariantCulture), b.MaxBatch.ToString(CultureInfo.InvariantCulture), F(b.SteadyFps), F(b.MeanBatch), F(b.SteadyFps / baseline));
+            }
+
+            console.Write(batching);
+            console.WriteLine();
+        }
+
+        var targets = new Table().Border(TableBorder.Markdown).AddColumn("target").AddColumn("goal").AddColumn(new TableColumn("measured").RightAligned()).AddColumn("met");
+        foreach (var t in report.Targets)
+        {
+            targets.AddRow(t.Name, t.Goal, F(t.Value), t.Met ? "yes" : "NO");
+        }
+
+        console.Write(targets);
+    }
+
+    private static string F(double value) => value.ToString(value >= 100 ? "0" : "0.00", CultureInfo.InvariantCulture);
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

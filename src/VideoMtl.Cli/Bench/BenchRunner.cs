@@ -1,0 +1,239 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using VideoMtl.Core.Model;
+using VideoMtl.Onnx;
+using VideoMtl.Pipeline;
+using VideoMtl.Pipeline.Preview;
+using VideoMtl.Pipeline.Sources;
+using VideoMtl.Vision;
+
+namespace VideoMtl.Cli.Bench;
+
+/// <summary>
+/// Runs every measurement of <c>videomtl bench</c> in one process, one after another (never side by side:
+/// on a small machine they would steal cores from each other), with the same model, threads and file.
+/// </summary>
+internal sealed class BenchRunner(BenchOptions options, ILoggerFactory loggerFactory, TextWriter progress)
+{
+    public async Task<BenchReport> RunAsync(CancellationToken cancellation)
+    {
+        // Exactly the session settings of the pipeline runs, so the ceiling is the same model run the same way.
+        var sessionOptions = PipelineOptionsFor(1, options.MaxBatch, allSinks: false, "unused").CreateSessionOptions();
+        int width, height;
+        using (var probe = VideoCapture.Open(options.Source))
+        {
+            (width, height) = (probe.Info.Width, probe.Info.Height);
+        }
+
+        Say($"inference ceiling: bare Run loop, batch {options.MaxBatch}");
+        double ceiling = MeasureCeiling(sessionOptions, options.MaxBatch, Math.Max(16, options.Frames / 2));
+        double? ceiling1 = null;
+        if (options.Batching && options.MaxBatch != 1)
+        {
+            Say("inference ceiling: bare Run loop, batch 1");
+            ceiling1 = MeasureCeiling(sessionOptions, 1, Math.Max(8, options.Frames / 4));
+        }
+
+        Say("decode only");
+        double decode = MeasureDecode();
+
+        Say("host work per frame, measured alone (preprocess, postprocess, overlay)");
+        var host = MeasureHostWork(sessionOptions);
+
+        Say("pipeline, all sinks (NDJSON, mp4, preview)");
+        var sinksOn = await MeasurePipelineAsync("ndjson+mp4+preview", 1, options.MaxBatch, allSinks: true, cancellation).ConfigureAwait(false);
+        Say("pipeline, sinks off");
+        var sinksOff = await MeasurePipelineAsync("none", 1, options.MaxBatch, allSinks: false, cancellation).ConfigureAwait(false);
+
+        var batching = new List<BatchingFigures>();
+        if (options.Batching)
+        {
+            foreach (int streams in new[] { 1, 2, 4 })
+            {
+                foreach (int maxBatch in new[] { 1, options.MaxBatch }.Distinct())
+                {
+                    Say($"batching: {streams} stream(s), max batch {maxBatch}");
+                    var figures = await MeasurePipelineAsync("none", streams, maxBatch, allSinks: false, cancellation).ConfigureAwait(false);
+                    batching.Add(new BatchingFigures(streams, maxBatch, figures.Frames, figures.SteadyFps, figures.MeanBatch));
+                }
+            }
+        }
+
+        var setup = new BenchSetup(
+            VideoSource.Parse(options.Source).DisplayName, width, height, Path.GetFileName(options.ModelPath), options.Frames, options.Threads, options.MaxBatch,
+            Environment.ProcessorCount, Environment.Version.ToString(), OrtRuntime.Load().Version, OpenCvInfo.Version, options.Provider.ToString());
+        var report = new BenchReport
+        {
+            Setup = setup,
+            CeilingFps = ceiling,
+            CeilingFpsBatch1 = ceiling1,
+            DecodeFps = decode,
+            HostAlone = host,
+            SinksOn = sinksOn,
+            SinksOff = sinksOff,
+            Batching = batching,
+            Targets = [],
+        };
+        return report with { Targets = CheckTargets(report) };
+    }
+
+    private static List<TargetCheck> CheckTargets(BenchReport report)
+    {
+        var targets = new List<TargetCheck>
+        {
+            new("pipeline / ceiling (all sinks)", ">= 0.90", report.RatioSinksOn, report.RatioSinksOn >= 0.90),
+            new("host ms per frame, alone (pre+post+overlay)", "<= 5 ms", report.HostAlone.TotalMs, report.HostAlone.TotalMs <= 5),
+            new("managed bytes per frame (sinks off)", "<= 1024", report.SinksOff.AllocatedBytesPerFrame, report.SinksOff.AllocatedBytesPerFrame <= 1024),
+        };
+        var four = report.Batching.Where(b => b.Streams == 4).ToList();
+        if (four.Count == 2)
+        {
+            double gain = four[1].SteadyFps / four[0].SteadyFps;
+            targets.Add(new($"4 streams: max batch {four[1].MaxBatch} vs 1", ">= 1.00x", gain, gain >= 1.0));
+        }
+
+        return targets;
+    }
+
+    private double MeasureCeiling(InferenceSessionOptions sessionOptions, int batch, int frames)
+    {
+        using var model = MultiTaskModel.Load(options.ModelPath, sessionOptions);
+        int length = model.Letterbox.TensorLength;
+        var input = new float[batch * length];
+        using (var capture = VideoCapture.Open(options.Source))
+        using (var frame = ImageBuffer.CreateEmpty())
+        {
+            // Real frames, so the model sees the same content as in the pipeline.
+            for (int i = 0; i < batch && capture.Read(frame, out _); i++)
+            {
+                model.Letterbox.Apply(frame, input.AsSpan(i * length, length));
+            }
+        }
+
+        using var tensor = OrtTensor.FromMemory(input.AsMemory(), [batch, 3, model.Description.InputHeight, model.Description.InputWidth]);
+        OrtTensor[] Run() => model.Session.Run([tensor]);
+        for (int i = 0; i < 3; i++)
+        {
+            foreach (var output in Run())
+            {
+                output.Dispose(); // warm-up: the first runs allocate and plan
+            }
+        }
+
+        int iterations = Math.Max(2, (frames + batch - 1) / batch);
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < iterations; i++)
+        {
+            foreach (var output in Run())
+            {
+                output.Dispose();
+            }
+        }
+
+        return iterations * batch / clock.Elapsed.TotalSeconds;
+    }
+
+    private double MeasureDecode()
+    {
+        using var capture = VideoCapture.Open(options.Source);
+        using var frame = ImageBuffer.CreateEmpty();
+        var clock = Stopwatch.StartNew();
+        int frames = 0;
+        while (frames < options.Frames && capture.Read(frame, out _))
+        {
+            frames++;
+        }
+
+        return frames / clock.Elapsed.TotalSeconds;
+    }
+
+    private async Task<PipelineFigures> MeasurePipelineAsync(string sinks, int streams, int maxBatch, bool allSinks, CancellationToken cancellation)
+    {
+        string output = Path.Combine(Path.GetTempPath(), $"videomtl-bench-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        try
+        {
+            long perStream = Math.Max(1, options.Frames / streams);
+            var pipelineOptions = PipelineOptionsFor(streams, maxBatch, allSinks, output);
+            var specs = pipelineOptions.Sources;
+            var measure = new MeasuringSink(Math.Max(4, perStream * streams / 5));
+            using var preview = allSinks ? new PreviewSink(specs.Select(s => s.Name)) : null;
+            using var stages = new StageTimeCollector();
+            var summary = await new PipelineRunner(pipelineOptions, loggerFactory, preview is null ? [measure] : [preview, measure]).RunAsync(cancellation).ConfigureAwait(false);
+            var perFrame = stages.MeanMillisecondsPerFrame();
+            double host = perFrame["preprocess"] + perFrame["postprocess"] + perFrame["overlay"];
+            return new PipelineFigures(
+                sinks, summary.FramesProcessed, summary.FramesPerSecond, measure.SteadyFramesPerSecond, summary.MeanBatchSize, perFrame, host,
+                measure.ObjectsPerFrame, measure.AllocatedBytesPerFrame);
+        }
+        finally
+        {
+            if (Directory.Exists(output))
+            {
+                Directory.Delete(output, recursive: true);
+            }
+        }
+    }
+
+    private PipelineOptions PipelineOptionsFor(int streams, int maxBatch, bool allSinks, string output) => new()
+    {
+        Sources = Enumerable.Range(1, streams).Select(i => SourceSpec.Parse($"s{i}={options.Source}")).ToList(),
+        OutputDirectory = output,
+        ModelPath = options.ModelPath,
+        Provider = options.Provider,
+        IntraOpThreads = options.Threads,
+        OrtSpinning = options.Spinning,
+        MaxBatch = maxBatch,
+        MaxFramesPerSource = Math.Max(1, options.Frames / streams),
+        WriteVideo = allSinks,
+        WriteNdjson = allSinks,
+    };
+
+    /// <summary>
+    /// The work VideoMtl adds per frame, each step timed alone on one thread with nothing else running:
+    /// in the pipeline the same steps share the cores with ONNX Runtime's threads, so their wall times there
+    /// include waiting for a core. Inference runs between the steps but is not timed.
+    /// </summary>
+    private HostWorkFigures MeasureHostWork(InferenceSessionOptions sessionOptions)
+    {
+        using var model = MultiTaskModel.Load(options.ModelPath, sessionOptions);
+        var decoder = model.CreateDecoder();
+        var annotator = Core.Annotation.AnnotatorChain.Default();
+        var detections = new Core.Results.Detections(Math.Max(1, model.Description.Keypoints));
+        var input = new float[model.Letterbox.TensorLength];
+        using var tensor = OrtTensor.FromMemory(input.AsMemory(), [1, 3, model.Description.InputHeight, model.Description.InputWidth]);
+        using var capture = VideoCapture.Open(options.Source);
+        using var frame = ImageBuffer.CreateEmpty();
+        int frames = Math.Min(24, options.Frames);
+        double pre = 0, post = 0, overlay = 0;
+        long objects = 0;
+        for (int i = 0; i < frames + 1 && capture.Read(frame, out _); i++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            var geometry = model.Letterbox.Apply(frame, input);
+            long t1 = Stopwatch.GetTimestamp();
+            var outputs = model.Session.Run([tensor]);
+            long t2 = Stopwatch.GetTimestamp();
+            model.Decode(decoder, outputs, 0, 1, geometry, detections);
+            long t3 = Stopwatch.GetTimestamp();
+            annotator.Annotate(frame, detections, model.Description);
+            long t4 = Stopwatch.GetTimestamp();
+            foreach (var output in outputs)
+            {
+                output.Dispose();
+            }
+
+            if (i > 0)
+            {
+                // frame 0 warms up the decoder's buffers
+                pre += Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds;
+                post += Stopwatch.GetElapsedTime(t2, t3).TotalMilliseconds;
+                overlay += Stopwatch.GetElapsedTime(t3, t4).TotalMilliseconds;
+                objects += detections.Count;
+            }
+        }
+
+        return new HostWorkFigures(frames, pre / frames, post / frames, overlay / frames, objects / (double)frames);
+    }
+
+    private void Say(string step) => progress.WriteLine($"bench: {step} ...");
+}

@@ -1,0 +1,91 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using VideoMtl.Cli.Bench;
+using VideoMtl.Onnx;
+
+namespace VideoMtl.Cli.Commands;
+
+/// <summary>
+/// <c>videomtl bench</c>: inference ceiling, decode-only, the pipeline with sinks on and off, stage times,
+/// allocation per frame and cross-stream batching, all in one run on the same file, model and threads.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var source = new Option<string>("--source", "-s") { Description = "Video file to measure on (default: vtest.avi from ../shared/media)" };
+        var model = new Option<string?>("--model") { Description = "Multi-task model (default: models/yolov8n-mt.onnx)" };
+        var device = new Option<string>("--device") { Description = "cpu, cuda[:N] or tensorrt[:N]", DefaultValueFactory = _ => "cpu" };
+        var frames = new Option<int>("--frames") { Description = "Frames per measurement", DefaultValueFactory = _ => 200 };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0 = one per core)", DefaultValueFactory = _ => 0 };
+        var maxBatch = new Option<int>("--max-batch") { Description = "Batch of the ceiling and of the pipeline runs", DefaultValueFactory = _ => 4 };
+        var spinning = new Option<bool>("--ort-spinning") { Description = "Let ONNX Runtime's threads spin between operators (as run's OrtSpinning)" };
+        var noBatching = new Option<bool>("--no-batching") { Description = "Skip the 1/2/4-stream batching runs (they take most of the time)" };
+        var json = new Option<string?>("--json") { Description = "Also write the figures as JSON to this file (- for stdout instead of the tables)" };
+        var command = new Command("bench", "Measure the inference ceiling, decode, the pipeline (sinks on/off), stage times, allocations and batching in one run")
+        {
+            source, model, device, frames, threads, maxBatch, spinning, noBatching, json,
+        };
+        command.SetAction(async (parse, cancellation) =>
+        {
+            bool verbose = parse.GetValue(CliApplication.VerboseOption);
+            using var loggerFactory = CliLogging.Create(verbose);
+            string file = parse.GetValue(source) ?? DefaultSource();
+            if (!File.Exists(file))
+            {
+                throw new UserError($"--source {file}: file not found; give a video file to measure on");
+            }
+
+            int count = parse.GetValue(frames);
+            if (count is < 8 or > 100_000)
+            {
+                throw new UserError($"--frames {count} is out of range: use 8..100000");
+            }
+
+            int batch = parse.GetValue(maxBatch);
+            if (batch is < 1 or > 64)
+            {
+                throw new UserError($"--max-batch {batch} is out of range: use 1..64");
+            }
+
+            var options = new BenchOptions(
+                file, RepositoryPaths.ResolveModel(parse.GetValue(model)), ParseDevice(parse.GetValue(device)!), count, parse.GetValue(threads), batch, !parse.GetValue(noBatching), parse.GetValue(spinning));
+            string? jsonPath = parse.GetValue(json);
+            var report = await new BenchRunner(options, loggerFactory, Console.Error).RunAsync(cancellation).ConfigureAwait(false);
+            string text = BenchReportWriter.ToJson(report);
+            if (jsonPath == "-")
+            {
+                output.WriteLine(text);
+                return 0;
+            }
+
+            BenchReportWriter.WriteTables(report, output);
+            if (jsonPath is not null)
+            {
+                await File.WriteAllTextAsync(jsonPath, text + "\n", cancellation).ConfigureAwait(false);
+                output.WriteLine($"figures written to {jsonPath}");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static ExecutionProviderOptions ParseDevice(string device)
+    {
+        try
+        {
+            return ExecutionProviderOptions.Parse(device);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UserError(e.Message, e);
+        }
+    }
+
+    private static string DefaultSource()
+    {
+        string? shared = Environment.GetEnvironmentVariable("VIDEOMTL_SHARED_DIR");
+        return Path.Combine(string.IsNullOrEmpty(shared) ? Path.Combine(RepositoryPaths.Root, "..", "shared") : shared, "media", "vtest.avi");
+    }
+}

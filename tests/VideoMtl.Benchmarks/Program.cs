@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(VideoMtl.Benchmarks.HostWorkBenchmarks).Assembly).Run(args);

@@ -35,6 +35,7 @@ internal static class RunCommand
         var maxBatch = new Option<int>("--max-batch") { Description = "Frames per inference call, across streams (default: 4)" };
         var maxWait = new Option<int>("--max-wait-ms") { Description = "How long to wait to fill a batch (default: 10)" };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (default: 0 = one per core)" };
+        var spinning = new Option<bool>("--ort-spinning") { Description = "Let ONNX Runtime's threads spin between operators (lower latency, but they hold the cores)" };
         var conf = new Option<float>("--conf") { Description = "Confidence threshold (default: 0.25)" };
         var iou = new Option<float>("--iou") { Description = "NMS IoU threshold (default: 0.7)" };
         var maxFrames = new Option<long>("--max-frames") { Description = "Stop each source after this many frames (default: all)" };
@@ -49,7 +50,7 @@ internal static class RunCommand
 
         var command = new Command("run", "Run the pipeline: annotated mp4 and NDJSON results per stream, metrics and live preview over HTTP")
         {
-            config, sources, outDir, model, device, maxBatch, maxWait, threads, conf, iou, maxFrames, loop, realtime, noVideo, noNdjson, noProgress, logFormat, httpPort, httpAddress,
+            config, sources, outDir, model, device, maxBatch, maxWait, threads, spinning, conf, iou, maxFrames, loop, realtime, noVideo, noNdjson, noProgress, logFormat, httpPort, httpAddress,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -70,6 +71,7 @@ internal static class RunCommand
             Override(maxBatch, v => settings.MaxBatch = v);
             Override(maxWait, v => settings.MaxWaitMs = v);
             Override(threads, v => settings.Threads = v);
+            Override(spinning, v => settings.OrtSpinning = v);
             Override(conf, v => settings.Confidence = v);
             Override(iou, v => settings.IoU = v);
             Override(maxFrames, v => settings.MaxFrames = v);
@@ -187,6 +189,7 @@ internal static class RunCommand
                 ModelPath = modelPath,
                 Provider = ExecutionProviderOptions.Parse(settings.Device),
                 IntraOpThreads = settings.Threads,
+                OrtSpinning = settings.OrtSpinning,
                 MaxBatch = settings.MaxBatch,
                 MaxBatchWait = TimeSpan.FromMilliseconds(settings.MaxWaitMs),
                 Decoder = new DecoderOptions { Confidence = settings.Confidence, IoU = settings.IoU },

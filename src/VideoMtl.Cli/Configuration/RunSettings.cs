@@ -19,6 +19,9 @@ internal sealed class RunSettings
 
     public int Threads { get; set; }
 
+    /// <summary>ONNX Runtime's intra-op threads spin between operators (off: leave the cores to the other stages).</summary>
+    public bool OrtSpinning { get; set; }
+
     public int MaxBatch { get; set; } = 4;
 
     public int MaxWaitMs { get; set; } = 10;

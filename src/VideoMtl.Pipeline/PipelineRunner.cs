@@ -93,7 +93,7 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
             preprocessTasks.Add(new PreprocessWorker(perSource.Reader, ready.Writer, model.Letterbox, slots).RunAsync(CancellationToken.None));
         }
 
-        using var inference = new InferenceWorker(model, options, slots, ready.Reader, decoded.Writer, metrics);
+        using var inference = new InferenceWorker(model, options, slots, ready.Reader, decoded.Writer, metrics, _logger);
         var annotator = sinks.Any(s => s.NeedsPixels) ? AnnotatorChain.Default() : null;
         var postprocess = new PostprocessWorker(
             model, model.CreateDecoder(options.Decoder), annotator, decoded.Reader, sinks.Select((s, i) => (s.Name, sinkChannels[i].Writer)).ToList(), pool, metrics);

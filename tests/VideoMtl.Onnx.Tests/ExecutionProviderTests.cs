@@ -64,4 +64,17 @@ public sealed class ExecutionProviderTests
         Assert.Contains("libonnxruntime_providers_", probe.Detail, StringComparison.Ordinal);
         Assert.True(OrtRuntime.Load().ProbeProviderLibrary(ExecutionDevice.Cpu).Loadable);
     }
+
+    [Fact]
+    public void Pinned_host_memory_is_refused_with_a_reason_by_a_session_without_cuda()
+    {
+        // The GPU input path asks the session for its "CudaPinned" allocator; without the CUDA provider in
+        // the session ORT has none, and the pipeline must get a reason instead of an exception.
+        OrtRuntime.Load();
+        using var session = InferenceSession.Create(TestData.DetectionModel, new InferenceSessionOptions());
+        using var pinned = PinnedHostMemory.TryCreate(session, out string? reason);
+        Assert.Null(pinned);
+        Assert.NotNull(reason);
+        Assert.Contains("CUDA or TensorRT", reason, StringComparison.Ordinal);
+    }
 }

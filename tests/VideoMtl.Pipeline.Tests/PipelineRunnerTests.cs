@@ -208,6 +208,39 @@ public sealed class PipelineRunnerTests : IClassFixture<PipelineFixture>
         Assert.InRange(written, 17, 31);
     }
 
+    [Fact]
+    public async Task Batched_and_single_frame_inference_give_the_same_results()
+    {
+        // Catches any sharing of output tensors between batches (each batch's outputs must stay intact
+        // until its last frame is decoded) and a last, smaller batch (24 frames = 7 + 7 + 7 + 3).
+        var lines = new List<List<string>>();
+        foreach (int maxBatch in new[] { 1, 7 })
+        {
+            using var output = new TemporaryDirectory();
+            var options = new PipelineOptions
+            {
+                Sources = [SourceSpec.Parse("a=" + _fixture.ClipA)],
+                OutputDirectory = output.Path,
+                ModelPath = _fixture.ModelPath,
+                IntraOpThreads = 2,
+                MaxBatch = maxBatch,
+                MaxBatchWait = TimeSpan.FromSeconds(1),
+                WriteVideo = false,
+            };
+            var summary = await new PipelineRunner(options, NullLoggerFactory.Instance).RunAsync(default);
+            Assert.Equal(24, summary.FramesProcessed);
+            if (maxBatch > 1)
+            {
+                Assert.True(summary.MeanBatchSize > 2, $"mean batch {summary.MeanBatchSize}");
+            }
+
+            // Objects only: timings differ from run to run.
+            lines.Add(ReadLines(Path.Combine(output.Path, "a.ndjson")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("objects").GetRawText()).ToList());
+        }
+
+        Assert.Equal(lines[0], lines[1]);
+    }
+
     private Task<PipelineSummary> Run(string output, IReadOnlyList<SourceSpec> sources, CancellationToken cancellation = default) =>
         new PipelineRunner(
             new PipelineOptions { Sources = sources, OutputDirectory = output, ModelPath = _fixture.ModelPath, IntraOpThreads = 2 },

@@ -60,7 +60,7 @@ internal sealed class BenchRunner(BenchOptions options, ILoggerFactory loggerFac
         }
 
         var setup = new BenchSetup(
-            VideoSource.Parse(options.Source).DisplayName, width, height, Path.GetFileName(options.ModelPath), options.Frames, options.Threads, options.MaxBatch,
+            Path.GetRelativePath(Environment.CurrentDirectory, Path.GetFullPath(options.Source)), width, height, Path.GetFileName(options.ModelPath), options.Frames, options.Threads, options.MaxBatch,
             Environment.ProcessorCount, Environment.Version.ToString(), OrtRuntime.Load().Version, OpenCvInfo.Version, options.Provider.ToString());
         var report = new BenchReport
         {

@@ -38,6 +38,7 @@ internal static class OrtApiSlots
     public const int GetDimensions = 62;
     public const int GetSymbolicDimensions = 63;
     public const int GetTensorTypeAndShape = 65;
+    public const int CreateMemoryInfo = 68;
     public const int CreateCpuMemoryInfo = 69;
     public const int AllocatorFree = 76;
     public const int GetAllocatorWithDefaultOptions = 78;
@@ -62,6 +63,8 @@ internal static class OrtApiSlots
     public const int GetAvailableProviders = 125;
     public const int ReleaseAvailableProviders = 126;
     public const int AddSessionConfigEntry = 130;
+    public const int CreateAllocator = 131;
+    public const int ReleaseAllocator = 132;
     public const int RunWithBinding = 133;
     public const int CreateIoBinding = 134;
     public const int ReleaseIoBinding = 135;

@@ -41,6 +41,7 @@ internal sealed unsafe class OrtApiTable
     public readonly delegate* unmanaged<nint, long*, nuint, nint> GetDimensions;
     public readonly delegate* unmanaged<nint, byte**, nuint, nint> GetSymbolicDimensions;
     public readonly delegate* unmanaged<nint, nint*, nint> GetTensorTypeAndShape;
+    public readonly delegate* unmanaged<byte*, int, int, int, nint*, nint> CreateMemoryInfo;
     public readonly delegate* unmanaged<int, int, nint*, nint> CreateCpuMemoryInfo;
     public readonly delegate* unmanaged<nint, void*, nint> AllocatorFree;
     public readonly delegate* unmanaged<nint*, nint> GetAllocatorWithDefaultOptions;
@@ -65,6 +66,8 @@ internal sealed unsafe class OrtApiTable
     public readonly delegate* unmanaged<byte***, int*, nint> GetAvailableProviders;
     public readonly delegate* unmanaged<byte**, int, nint> ReleaseAvailableProviders;
     public readonly delegate* unmanaged<nint, byte*, byte*, nint> AddSessionConfigEntry;
+    public readonly delegate* unmanaged<nint, nint, nint*, nint> CreateAllocator;
+    public readonly delegate* unmanaged<nint, void> ReleaseAllocator;
     public readonly delegate* unmanaged<nint, nint, nint, nint> RunWithBinding;
     public readonly delegate* unmanaged<nint, nint*, nint> CreateIoBinding;
     public readonly delegate* unmanaged<nint, void> ReleaseIoBinding;
@@ -116,6 +119,7 @@ internal sealed unsafe class OrtApiTable
         GetDimensions = (delegate* unmanaged<nint, long*, nuint, nint>)table[OrtApiSlots.GetDimensions];
         GetSymbolicDimensions = (delegate* unmanaged<nint, byte**, nuint, nint>)table[OrtApiSlots.GetSymbolicDimensions];
         GetTensorTypeAndShape = (delegate* unmanaged<nint, nint*, nint>)table[OrtApiSlots.GetTensorTypeAndShape];
+        CreateMemoryInfo = (delegate* unmanaged<byte*, int, int, int, nint*, nint>)table[OrtApiSlots.CreateMemoryInfo];
         CreateCpuMemoryInfo = (delegate* unmanaged<int, int, nint*, nint>)table[OrtApiSlots.CreateCpuMemoryInfo];
         AllocatorFree = (delegate* unmanaged<nint, void*, nint>)table[OrtApiSlots.AllocatorFree];
         GetAllocatorWithDefaultOptions = (delegate* unmanaged<nint*, nint>)table[OrtApiSlots.GetAllocatorWithDefaultOptions];
@@ -140,6 +144,8 @@ internal sealed unsafe class OrtApiTable
         GetAvailableProviders = (delegate* unmanaged<byte***, int*, nint>)table[OrtApiSlots.GetAvailableProviders];
         ReleaseAvailableProviders = (delegate* unmanaged<byte**, int, nint>)table[OrtApiSlots.ReleaseAvailableProviders];
         AddSessionConfigEntry = (delegate* unmanaged<nint, byte*, byte*, nint>)table[OrtApiSlots.AddSessionConfigEntry];
+        CreateAllocator = (delegate* unmanaged<nint, nint, nint*, nint>)table[OrtApiSlots.CreateAllocator];
+        ReleaseAllocator = (delegate* unmanaged<nint, void>)table[OrtApiSlots.ReleaseAllocator];
         RunWithBinding = (delegate* unmanaged<nint, nint, nint, nint>)table[OrtApiSlots.RunWithBinding];
         CreateIoBinding = (delegate* unmanaged<nint, nint*, nint>)table[OrtApiSlots.CreateIoBinding];
         ReleaseIoBinding = (delegate* unmanaged<nint, void>)table[OrtApiSlots.ReleaseIoBinding];

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
 using VideoMtl.Core.Model;
 using VideoMtl.Onnx;
 using VideoMtl.Pipeline.Metrics;
@@ -10,13 +11,27 @@ namespace VideoMtl.Pipeline.Stages;
 /// The one inference worker: takes the first waiting frame, gathers more (from any stream) until the
 /// batch is full or <see cref="PipelineOptions.MaxBatchWait"/> has passed, runs the batch in one call and
 /// hands each frame on with a reference to the shared outputs.
+/// The call goes through an IoBinding with outputs bound to host memory, the path a GPU provider needs.
+/// The batch input is one tensor per batch size, made once: over a pinned managed array on the CPU, or in
+/// page-locked host memory from the session's allocator when CUDA/TensorRT runs it (copied to the GPU by
+/// DMA); if that memory cannot be had, the managed buffer is used and the reason logged once.
 /// </summary>
 internal sealed class InferenceWorker(
-    MultiTaskModel model, PipelineOptions options, TensorSlotPool slots, ChannelReader<FramePacket> input, ChannelWriter<FramePacket> output, PipelineMetrics metrics) : IDisposable
+    MultiTaskModel model, PipelineOptions options, TensorSlotPool slots, ChannelReader<FramePacket> input, ChannelWriter<FramePacket> output, PipelineMetrics metrics, ILogger logger) : IDisposable
 {
     private readonly List<FramePacket> _batch = new(options.MaxBatch);
     private readonly float[] _input = new float[options.MaxBatch * slots.Length];
     private CancellationTokenSource _window = new();
+    private readonly OrtTensor?[] _inputs = new OrtTensor?[options.MaxBatch + 1];
+    private IoBinding? _binding;
+    private PinnedHostMemory? _pinned;
+    private bool _pinnedTried;
+
+    /// <summary>Why pinned host memory is not used although a GPU provider runs the session (null otherwise).</summary>
+    public string? PinnedMemoryUnavailable { get; private set; }
+
+    /// <summary>Whether batch inputs live in page-locked host memory.</summary>
+    public bool UsesPinnedMemory => _pinned is not null;
 
     /// <summary>How many batches of each size ran (index = size).</summary>
     public long[] BatchSizes { get; } = new long[options.MaxBatch + 1];
@@ -88,23 +103,78 @@ internal sealed class InferenceWorker(
         }
     }
 
-    public void Dispose() => _window.Dispose();
+    public void Dispose()
+    {
+        _window.Dispose();
+        _binding?.Dispose();
+        foreach (var tensor in _inputs)
+        {
+            tensor?.Dispose();
+        }
+
+        _pinned?.Dispose(); // after the tensors it allocated
+    }
+
+    /// <summary>The input tensor for a batch of <paramref name="count"/> (fill it through GetData).</summary>
+    private OrtTensor InputFor(int count)
+    {
+        if (!_pinnedTried)
+        {
+            _pinnedTried = true;
+            if (model.Session.ExecutionProviders[0] != "CPUExecutionProvider")
+            {
+                _pinned = PinnedHostMemory.TryCreate(model.Session, out string? reason);
+                PinnedMemoryUnavailable = reason;
+                if (reason is not null)
+                {
+                    logger.LogWarning("inference: {Reason}; batch inputs stay in managed memory", reason);
+                }
+            }
+        }
+
+        long[] shape = [count, 3, model.Description.InputHeight, model.Description.InputWidth];
+        var tensor = _inputs[count] ??= _pinned is not null
+            ? _pinned.Allocate(shape)
+            : OrtTensor.FromMemory(_input.AsMemory(0, count * slots.Length), shape);
+        return tensor;
+    }
+
+    /// <summary>
+    /// The binding with every output re-bound to host memory before each run. Re-binding matters: after a
+    /// run the binding holds that run's output values and would write the next run into them, while the
+    /// previous batch's frames may still be decoding them (and a smaller last batch would not fit).
+    /// </summary>
+    private IoBinding Binding()
+    {
+        _binding ??= model.Session.CreateIoBinding();
+        _binding.ClearOutputs();
+        foreach (var output in model.Session.Outputs)
+        {
+            _binding.BindOutputToCpu(output.Name);
+        }
+
+        return _binding;
+    }
 
     private void Run()
     {
         long started = Stopwatch.GetTimestamp();
         int count = _batch.Count;
         int length = slots.Length;
+        var tensor = InputFor(count);
+        var data = tensor.GetData<float>();
         for (int i = 0; i < count; i++)
         {
             var packet = _batch[i];
-            packet.Tensor.AsSpan().CopyTo(_input.AsSpan(i * length, length));
+            packet.Tensor.AsSpan().CopyTo(data.Slice(i * length, length));
             slots.Return(packet.Tensor!);
             packet.Tensor = null;
         }
 
-        using var tensor = OrtTensor.FromMemory(_input.AsMemory(0, count * length), [count, 3, model.Description.InputHeight, model.Description.InputWidth]);
-        var outputs = new BatchOutputs(model.Session.Run([tensor]), count);
+        var binding = Binding();
+        binding.BindInput(model.Session.Inputs[0].Name, tensor);
+        binding.Run();
+        var outputs = new BatchOutputs(binding.GetOutputs(), count);
         double elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         for (int i = 0; i < count; i++)
         {

@@ -10,6 +10,25 @@ internal static class RepositoryPaths
 
     public static string Root { get; } = FindRoot();
 
+    /// <summary>Setup's cache folder: $VIDEOMTL_CACHE_DIR, else $XDG_CACHE_HOME/videomtl, else ~/.cache/videomtl.</summary>
+    public static string CacheDirectory
+    {
+        get
+        {
+            string? configured = Environment.GetEnvironmentVariable("VIDEOMTL_CACHE_DIR");
+            if (!string.IsNullOrEmpty(configured))
+            {
+                return configured;
+            }
+
+            string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+            return Path.Combine(!string.IsNullOrEmpty(xdg) ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "videomtl");
+        }
+    }
+
+    /// <summary>Where TensorRT engines are cached unless configured: building one takes minutes.</summary>
+    public static string DefaultTensorRtEngineCache => Path.Combine(CacheDirectory, "tensorrt");
+
     public static string DefaultModel => Path.Combine(Root, "models", DefaultModelFileName);
 
     /// <summary>The --model value, or the default model; a missing file is a <see cref="UserError"/> with the fix.</summary>

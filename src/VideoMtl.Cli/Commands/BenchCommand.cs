@@ -75,7 +75,7 @@ internal static class BenchCommand
     {
         try
         {
-            return ExecutionProviderOptions.Parse(device);
+            return ExecutionProviderOptions.Parse(device) with { TensorRtEngineCacheDirectory = RepositoryPaths.DefaultTensorRtEngineCache };
         }
         catch (ArgumentException e)
         {

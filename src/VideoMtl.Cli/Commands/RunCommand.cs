@@ -187,7 +187,11 @@ internal static class RunCommand
                 Sources = settings.Sources.Select(SourceSpec.Parse).ToList(),
                 OutputDirectory = settings.Output,
                 ModelPath = modelPath,
-                Provider = ExecutionProviderOptions.Parse(settings.Device),
+                Provider = ExecutionProviderOptions.Parse(settings.Device) with
+                {
+                    TensorRtFp16 = settings.TensorRtFp16,
+                    TensorRtEngineCacheDirectory = settings.TensorRtEngineCache ?? RepositoryPaths.DefaultTensorRtEngineCache,
+                },
                 IntraOpThreads = settings.Threads,
                 OrtSpinning = settings.OrtSpinning,
                 MaxBatch = settings.MaxBatch,

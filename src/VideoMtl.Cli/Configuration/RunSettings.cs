@@ -19,6 +19,12 @@ internal sealed class RunSettings
 
     public int Threads { get; set; }
 
+    /// <summary>TensorRT: build FP16 engines (the model stays float32 on disk; TensorRT converts).</summary>
+    public bool TensorRtFp16 { get; set; } = true;
+
+    /// <summary>TensorRT: where built engines are kept between runs (null: the cache folder's tensorrt/).</summary>
+    public string? TensorRtEngineCache { get; set; }
+
     /// <summary>ONNX Runtime's intra-op threads spin between operators (off: leave the cores to the other stages).</summary>
     public bool OrtSpinning { get; set; }
 

@@ -57,13 +57,13 @@ internal sealed class StatusServer : IAsyncDisposable
                 return UnknownStream(id);
             }
 
-            // The next frame, encoded for this request; the last one if the stream delivers none in time.
+            // The next frame, encoded for this request; the last one if the stream delivers none within 5 s.
             var latest = stream.Latest;
             stream.RequestFrame();
             PreviewFrame? frame;
             try
             {
-                frame = await stream.NextAsync(latest?.Sequence ?? 0, context.RequestAborted).WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+                frame = await stream.NextAsync(latest?.Sequence ?? 0, context.RequestAborted).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {

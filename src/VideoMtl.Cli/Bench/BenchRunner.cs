@@ -50,11 +50,20 @@ internal sealed class BenchRunner(BenchOptions options, ILoggerFactory loggerFac
         {
             foreach (int streams in new[] { 1, 2, 4 })
             {
-                foreach (int maxBatch in new[] { 1, options.MaxBatch }.Distinct())
+                // A-B-B-A order, half the frames each: the machine's speed drifts (shared cores, heat), and
+                // a linear drift cancels out of the two means, which a single A-then-B pair would not do.
+                int[] sizes = options.MaxBatch == 1 ? [1, 1] : [1, options.MaxBatch, options.MaxBatch, 1];
+                var runs = new List<(int MaxBatch, PipelineFigures Figures)>();
+                foreach (int maxBatch in sizes)
                 {
                     Say($"batching: {streams} stream(s), max batch {maxBatch}");
-                    var figures = await MeasurePipelineAsync("none", streams, maxBatch, allSinks: false, cancellation).ConfigureAwait(false);
-                    batching.Add(new BatchingFigures(streams, maxBatch, figures.Frames, figures.SteadyFps, figures.MeanBatch));
+                    runs.Add((maxBatch, await MeasurePipelineAsync("none", streams, maxBatch, allSinks: false, cancellation, options.Frames / 2).ConfigureAwait(false)));
+                }
+
+                foreach (var group in runs.GroupBy(r => r.MaxBatch))
+                {
+                    batching.Add(new BatchingFigures(
+                        streams, group.Key, group.Sum(r => r.Figures.Frames), group.Average(r => r.Figures.SteadyFps), group.Average(r => r.Figures.MeanBatch)));
                 }
             }
         }
@@ -147,13 +156,14 @@ internal sealed class BenchRunner(BenchOptions options, ILoggerFactory loggerFac
         return frames / clock.Elapsed.TotalSeconds;
     }
 
-    private async Task<PipelineFigures> MeasurePipelineAsync(string sinks, int streams, int maxBatch, bool allSinks, CancellationToken cancellation)
+    private async Task<PipelineFigures> MeasurePipelineAsync(string sinks, int streams, int maxBatch, bool allSinks, CancellationToken cancellation, int? frames = null)
     {
         string output = Path.Combine(Path.GetTempPath(), $"videomtl-bench-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
         {
-            long perStream = Math.Max(1, options.Frames / streams);
-            var pipelineOptions = PipelineOptionsFor(streams, maxBatch, allSinks, output);
+            int total = Math.Max(8, frames ?? options.Frames);
+            long perStream = Math.Max(1, total / streams);
+            var pipelineOptions = PipelineOptionsFor(streams, maxBatch, allSinks, output) with { MaxFramesPerSource = perStream };
             var specs = pipelineOptions.Sources;
             var measure = new MeasuringSink(Math.Max(4, perStream * streams / 5));
             using var preview = allSinks ? new PreviewSink(specs.Select(s => s.Name)) : null;

@@ -124,12 +124,8 @@ public sealed class PipelineRunnerTests : IClassFixture<PipelineFixture>
         using var output = new TemporaryDirectory();
         // Far slower than inference on any machine: it can take at most one frame per 2.5 s plus its 4-deep queue.
         var slow = new SlowSink(TimeSpan.FromMilliseconds(2500));
-        var options = new PipelineOptions
+        var options = ClipA(output.Path) with
         {
-            Sources = [SourceSpec.Parse("a=" + _fixture.ClipA)],
-            OutputDirectory = output.Path,
-            ModelPath = _fixture.ModelPath,
-            IntraOpThreads = 2,
             Realtime = true,
             WriteVideo = false,
             SinkQueueCapacity = 4, // one batch fits; the slow sink still falls behind
@@ -188,15 +184,7 @@ public sealed class PipelineRunnerTests : IClassFixture<PipelineFixture>
     public async Task A_live_stream_video_keeps_real_time_when_frames_are_dropped()
     {
         using var output = new TemporaryDirectory();
-        var options = new PipelineOptions
-        {
-            Sources = [SourceSpec.Parse("a=" + _fixture.ClipA)],
-            OutputDirectory = output.Path,
-            ModelPath = _fixture.ModelPath,
-            IntraOpThreads = 1,
-            MaxBatch = 1,
-            Realtime = true,
-        };
+        var options = ClipA(output.Path) with { IntraOpThreads = 1, MaxBatch = 1, Realtime = true };
         var summary = await new PipelineRunner(options, NullLoggerFactory.Instance).RunAsync(default);
 
         var stream = Assert.Single(summary.Streams);
@@ -217,16 +205,7 @@ public sealed class PipelineRunnerTests : IClassFixture<PipelineFixture>
         foreach (int maxBatch in new[] { 1, 7 })
         {
             using var output = new TemporaryDirectory();
-            var options = new PipelineOptions
-            {
-                Sources = [SourceSpec.Parse("a=" + _fixture.ClipA)],
-                OutputDirectory = output.Path,
-                ModelPath = _fixture.ModelPath,
-                IntraOpThreads = 2,
-                MaxBatch = maxBatch,
-                MaxBatchWait = TimeSpan.FromSeconds(1),
-                WriteVideo = false,
-            };
+            var options = ClipA(output.Path) with { MaxBatch = maxBatch, MaxBatchWait = TimeSpan.FromSeconds(1), WriteVideo = false };
             var summary = await new PipelineRunner(options, NullLoggerFactory.Instance).RunAsync(default);
             Assert.Equal(24, summary.FramesProcessed);
             if (maxBatch > 1)
@@ -240,6 +219,10 @@ public sealed class PipelineRunnerTests : IClassFixture<PipelineFixture>
 
         Assert.Equal(lines[0], lines[1]);
     }
+
+    /// <summary>Clip A into <paramref name="output"/> with the fixture's model on two threads.</summary>
+    private PipelineOptions ClipA(string output) =>
+        new() { Sources = [SourceSpec.Parse("a=" + _fixture.ClipA)], OutputDirectory = output, ModelPath = _fixture.ModelPath, IntraOpThreads = 2 };
 
     private Task<PipelineSummary> Run(string output, IReadOnlyList<SourceSpec> sources, CancellationToken cancellation = default) =>
         new PipelineRunner(

@@ -166,8 +166,7 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
                     if (!failed)
                     {
                         long started = Stopwatch.GetTimestamp();
-                        sink.Write(packet);
-                        if (sink.NeedsPixels)
+                        if (sink.Write(packet))
                         {
                             metrics.Encoded(Stopwatch.GetElapsedTime(started).TotalSeconds);
                         }

@@ -26,8 +26,6 @@ internal sealed class RunningPipeline : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    public Process Process => _process;
-
     /// <summary>Starts <c>videomtl run ARGS --http-port P</c> and waits until stream <paramref name="stream"/> has processed a frame.</summary>
     public static async Task<RunningPipeline> StartAsync(string stream, IDictionary<string, string?>? environment, params string[] args)
     {
@@ -35,7 +33,8 @@ internal sealed class RunningPipeline : IAsyncDisposable
         var running = new RunningPipeline(CliProcess.Start(environment, [.. args, "--http-port", port.ToString(CultureInfo.InvariantCulture)]), port);
         try
         {
-            await running.WaitForMetricAsync($"videomtl_frames_processed_total{{stream=\"{stream}\"}}", v => v > 0, environment?.ContainsKey("VIDEOMTL__HTTP__BEARERTOKEN") == true ? environment["VIDEOMTL__HTTP__BEARERTOKEN"] : null);
+            string? token = environment is not null && environment.TryGetValue("VIDEOMTL__HTTP__BEARERTOKEN", out var t) ? t : null;
+            await running.WaitForMetricAsync($"videomtl_frames_processed_total{{stream=\"{stream}\"}}", v => v > 0, token);
             return running;
         }
         catch
@@ -90,19 +89,6 @@ internal sealed class RunningPipeline : IAsyncDisposable
         }
 
         return null;
-    }
-
-    /// <summary>Sends SIGTERM and returns the exit code and stderr once the run has drained and exited.</summary>
-    public async Task<(int ExitCode, string Stderr)> TerminateAsync()
-    {
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
-
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await _process.WaitForExitAsync(timeout.Token);
-        return (_process.ExitCode, await _stderr);
     }
 
     public async ValueTask DisposeAsync()

@@ -247,10 +247,11 @@ public sealed class PipelineRunnerTests : IClassFixture<PipelineFixture>
 
         public bool NeedsPixels => false;
 
-        public void Write(Stages.FramePacket packet)
+        public bool Write(Stages.FramePacket packet)
         {
             Thread.Sleep(delay);
             Interlocked.Increment(ref _written);
+            return false;
         }
 
         public void Complete()

@@ -39,12 +39,12 @@ public sealed class PreviewFeedTests
     {
         using var sink = new PreviewSink(["cam"]);
         sink.TryGetStream("cam", out var feed);
-        sink.Write(Packet("cam", 0));
+        Assert.False(sink.Write(Packet("cam", 0)));
         Assert.Null(feed.Latest); // nobody watches or asked: nothing encoded
 
         feed.RequestFrame();
-        sink.Write(Packet("cam", 1));
-        sink.Write(Packet("cam", 2));
+        Assert.True(sink.Write(Packet("cam", 1)));
+        Assert.False(sink.Write(Packet("cam", 2)));
         Assert.Equal(1, feed.Latest!.FrameIndex); // one snapshot asked for, one frame encoded
 
         using (feed.Watch())

@@ -18,7 +18,7 @@ internal sealed class BenchRunner(BenchOptions options, ILoggerFactory loggerFac
     public async Task<BenchReport> RunAsync(CancellationToken cancellation)
     {
         // Exactly the session settings of the pipeline runs, so the ceiling is the same model run the same way.
-        var sessionOptions = PipelineOptionsFor(1, options.MaxBatch, allSinks: false, "unused").CreateSessionOptions();
+        var sessionOptions = PipelineOptionsFor(1, options.MaxBatch, allSinks: false, "unused", options.Frames).CreateSessionOptions();
         int width, height;
         using (var probe = VideoCapture.Open(options.Source))
         {
@@ -166,10 +166,9 @@ internal sealed class BenchRunner(BenchOptions options, ILoggerFactory loggerFac
         string output = Path.Combine(Path.GetTempPath(), $"videomtl-bench-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
         {
-            int total = Math.Max(8, frames ?? options.Frames);
-            long perStream = Math.Max(1, total / streams);
-            var pipelineOptions = PipelineOptionsFor(streams, maxBatch, allSinks, output) with { MaxFramesPerSource = perStream };
+            var pipelineOptions = PipelineOptionsFor(streams, maxBatch, allSinks, output, Math.Max(8, frames ?? options.Frames));
             var specs = pipelineOptions.Sources;
+            long perStream = pipelineOptions.MaxFramesPerSource!.Value;
             var measure = new MeasuringSink(Math.Max(4, perStream * streams / 5));
             using var preview = allSinks ? new PreviewSink(specs.Select(s => s.Name)) : null;
             using var stages = new StageTimeCollector();
@@ -189,7 +188,8 @@ internal sealed class BenchRunner(BenchOptions options, ILoggerFactory loggerFac
         }
     }
 
-    private PipelineOptions PipelineOptionsFor(int streams, int maxBatch, bool allSinks, string output) => new()
+    /// <param name="frames">Frames in all, split evenly across the streams.</param>
+    private PipelineOptions PipelineOptionsFor(int streams, int maxBatch, bool allSinks, string output, int frames) => new()
     {
         Sources = Enumerable.Range(1, streams).Select(i => SourceSpec.Parse($"s{i}={options.Source}")).ToList(),
         OutputDirectory = output,
@@ -198,7 +198,7 @@ internal sealed class BenchRunner(BenchOptions options, ILoggerFactory loggerFac
         IntraOpThreads = options.Threads,
         OrtSpinning = options.Spinning,
         MaxBatch = maxBatch,
-        MaxFramesPerSource = Math.Max(1, options.Frames / streams),
+        MaxFramesPerSource = Math.Max(1, frames / streams),
         WriteVideo = allSinks,
         WriteNdjson = allSinks,
     };

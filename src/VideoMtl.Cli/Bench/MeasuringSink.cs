@@ -33,7 +33,7 @@ internal sealed class MeasuringSink(long warmupFrames) : IFrameSink
 
     public double AllocatedBytesPerFrame => SteadyFrames == 0 ? 0 : (_endBytes - _startBytes) / (double)SteadyFrames;
 
-    public void Write(FramePacket packet)
+    public bool Write(FramePacket packet)
     {
         _frames++;
         _objects += packet.Detections.Count;
@@ -47,6 +47,8 @@ internal sealed class MeasuringSink(long warmupFrames) : IFrameSink
             _endBytes = GC.GetTotalAllocatedBytes(precise: true);
             _endTimestamp = Stopwatch.GetTimestamp();
         }
+
+        return false; // measures only, encodes nothing
     }
 
     public void Complete()

@@ -28,19 +28,22 @@ public sealed class PreviewSink : IFrameSink
     /// <summary>The preview of a stream by its name; false for a name the run does not have.</summary>
     public bool TryGetStream(string name, out PreviewFeed stream) => _streams.TryGetValue(name, out stream!);
 
-    public void Write(FramePacket packet)
+    public bool Write(FramePacket packet)
     {
         ArgumentNullException.ThrowIfNull(packet);
         if (!_streams.TryGetValue(packet.Stream.Name, out var stream))
         {
-            return;
+            return false;
         }
 
-        if (stream.WantsFrame)
+        if (!stream.WantsFrame)
         {
-            // The encoder's buffer is reused; the published copy is what clients share.
-            stream.Publish(packet.FrameIndex, _encoder.Encode(packet.Image).ToArray());
+            return false;
         }
+
+        // The encoder's buffer is reused; the published copy is what clients share.
+        stream.Publish(packet.FrameIndex, _encoder.Encode(packet.Image).ToArray());
+        return true;
     }
 
     public void Complete()

@@ -13,8 +13,12 @@ public interface IFrameSink : IDisposable
     /// <summary>Whether the sink reads pixels (then the frame is annotated once before fan-out).</summary>
     bool NeedsPixels { get; }
 
-    /// <summary>Handles one frame; called from the sink's single task, in each stream's frame order.</summary>
-    void Write(FramePacket packet);
+    /// <summary>
+    /// Handles one frame; called from the sink's single task, in each stream's frame order. Returns true
+    /// when it encoded pixels (video, image or JPEG): only then does its time count as the encode stage, so
+    /// frames a sink skips (an unwatched preview) do not dilute that figure.
+    /// </summary>
+    bool Write(FramePacket packet);
 
     /// <summary>Flushes and closes everything (end of run, or shutdown).</summary>
     void Complete();

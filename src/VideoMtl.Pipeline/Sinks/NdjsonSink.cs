@@ -22,7 +22,7 @@ public sealed class NdjsonSink(string directory, ModelDescription model) : IFram
 
     public bool NeedsPixels => false;
 
-    public void Write(FramePacket packet)
+    public bool Write(FramePacket packet)
     {
         ArgumentNullException.ThrowIfNull(packet);
         if (!_files.TryGetValue(packet.Stream, out var file))
@@ -55,6 +55,7 @@ public sealed class NdjsonSink(string directory, ModelDescription model) : IFram
 
         _line.Write("\n"u8);
         file.Write(_line.WrittenSpan);
+        return false; // text, not pixels
     }
 
     public void Complete()

@@ -24,7 +24,7 @@ public sealed class VideoFileSink(string directory, ILogger logger) : IFrameSink
 
     public bool NeedsPixels => true;
 
-    public void Write(FramePacket packet)
+    public bool Write(FramePacket packet)
     {
         ArgumentNullException.ThrowIfNull(packet);
         if (packet.SourceFile is { } file)
@@ -32,7 +32,7 @@ public sealed class VideoFileSink(string directory, ILogger logger) : IFrameSink
             string folder = Path.Combine(directory, packet.Stream.Name);
             Directory.CreateDirectory(folder);
             packet.Image.Save(Path.Combine(folder, Path.GetFileName(file)));
-            return;
+            return true;
         }
 
         if (!_outputs.TryGetValue(packet.Stream, out var output))
@@ -65,7 +65,7 @@ public sealed class VideoFileSink(string directory, ILogger logger) : IFrameSink
             long due = slot - output.Written + 1;
             if (due <= 0)
             {
-                return; // arrived faster than the timeline: the slot already has a frame
+                return false; // arrived faster than the timeline: the slot already has a frame
             }
 
             if (due > MaxGapSeconds * output.Fps)
@@ -83,6 +83,7 @@ public sealed class VideoFileSink(string directory, ILogger logger) : IFrameSink
         }
 
         output.Written += copies;
+        return true;
     }
 
     public void Complete()

@@ -98,14 +98,8 @@ internal sealed class CaptureWorker(
                 return nextIndex;
             }
 
-            packet.Stream = state;
-            packet.FrameIndex = nextIndex++;
-            packet.SourceFile = null;
-            packet.PtsMs = info.TimestampMs >= 0 ? info.TimestampMs : packet.FrameIndex * 1000.0 / fps;
-            packet.CapturedAt = Stopwatch.GetTimestamp();
-            packet.DecodeMs = Stopwatch.GetElapsedTime(started, packet.CapturedAt).TotalMilliseconds;
-            state.CountCaptured();
-            metrics.Captured(state);
+            long index = nextIndex++;
+            Stamp(packet, index, info.TimestampMs >= 0 ? info.TimestampMs : index * 1000.0 / fps, null, started);
 
             if (options.Realtime && !spec.Source.IsLive)
             {
@@ -161,14 +155,7 @@ internal sealed class CaptureWorker(
                 logger.LogInformation("{Stream}: reading {Count} images from {Source}", state.Name, files.Count, state.DisplaySource);
             }
 
-            packet.Stream = state;
-            packet.FrameIndex = nextIndex++;
-            packet.PtsMs = 0;
-            packet.SourceFile = file;
-            packet.CapturedAt = Stopwatch.GetTimestamp();
-            packet.DecodeMs = Stopwatch.GetElapsedTime(started, packet.CapturedAt).TotalMilliseconds;
-            state.CountCaptured();
-            metrics.Captured(state);
+            Stamp(packet, nextIndex++, 0, file, started);
             if (!Emit(packet, cancellation))
             {
                 break;
@@ -176,6 +163,19 @@ internal sealed class CaptureWorker(
         }
 
         return nextIndex;
+    }
+
+    /// <summary>Marks a freshly read frame as this stream's frame <paramref name="index"/> and counts it.</summary>
+    private void Stamp(FramePacket packet, long index, double ptsMs, string? sourceFile, long readStarted)
+    {
+        packet.Stream = state;
+        packet.FrameIndex = index;
+        packet.PtsMs = ptsMs;
+        packet.SourceFile = sourceFile;
+        packet.CapturedAt = Stopwatch.GetTimestamp();
+        packet.DecodeMs = Stopwatch.GetElapsedTime(readStarted, packet.CapturedAt).TotalMilliseconds;
+        state.CountCaptured();
+        metrics.Captured(state);
     }
 
     private bool ReachedLimit(long nextIndex) => nextIndex >= (options.MaxFramesPerSource ?? long.MaxValue);

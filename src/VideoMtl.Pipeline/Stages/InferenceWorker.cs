@@ -20,24 +20,26 @@ internal sealed class InferenceWorker(
     MultiTaskModel model, PipelineOptions options, TensorSlotPool slots, ChannelReader<FramePacket> input, ChannelWriter<FramePacket> output, PipelineMetrics metrics, ILogger logger) : IDisposable
 {
     private readonly List<FramePacket> _batch = new(options.MaxBatch);
-    private readonly float[] _input = new float[options.MaxBatch * slots.Length];
-    private CancellationTokenSource _window = new();
     private readonly OrtTensor?[] _inputs = new OrtTensor?[options.MaxBatch + 1];
+    private CancellationTokenSource _window = new();
     private IoBinding? _binding;
     private PinnedHostMemory? _pinned;
-    private bool _pinnedTried;
-
-    /// <summary>Why pinned host memory is not used although a GPU provider runs the session (null otherwise).</summary>
-    public string? PinnedMemoryUnavailable { get; private set; }
-
-    /// <summary>Whether batch inputs live in page-locked host memory.</summary>
-    public bool UsesPinnedMemory => _pinned is not null;
+    private float[]? _input; // the managed batch buffer, only when there is no pinned memory
 
     /// <summary>How many batches of each size ran (index = size).</summary>
     public long[] BatchSizes { get; } = new long[options.MaxBatch + 1];
 
     public async Task RunAsync(CancellationToken cancellation)
     {
+        if (model.Session.ExecutionProviders[0] != "CPUExecutionProvider")
+        {
+            _pinned = PinnedHostMemory.TryCreate(model.Session, out string? reason);
+            if (reason is not null)
+            {
+                logger.LogWarning("inference: {Reason}; batch inputs stay in managed memory", reason);
+            }
+        }
+
         while (await input.WaitToReadAsync(cancellation).ConfigureAwait(false))
         {
             _batch.Clear();
@@ -118,25 +120,10 @@ internal sealed class InferenceWorker(
     /// <summary>The input tensor for a batch of <paramref name="count"/> (fill it through GetData).</summary>
     private OrtTensor InputFor(int count)
     {
-        if (!_pinnedTried)
-        {
-            _pinnedTried = true;
-            if (model.Session.ExecutionProviders[0] != "CPUExecutionProvider")
-            {
-                _pinned = PinnedHostMemory.TryCreate(model.Session, out string? reason);
-                PinnedMemoryUnavailable = reason;
-                if (reason is not null)
-                {
-                    logger.LogWarning("inference: {Reason}; batch inputs stay in managed memory", reason);
-                }
-            }
-        }
-
         long[] shape = [count, 3, model.Description.InputHeight, model.Description.InputWidth];
-        var tensor = _inputs[count] ??= _pinned is not null
+        return _inputs[count] ??= _pinned is not null
             ? _pinned.Allocate(shape)
-            : OrtTensor.FromMemory(_input.AsMemory(0, count * slots.Length), shape);
-        return tensor;
+            : OrtTensor.FromMemory((_input ??= new float[options.MaxBatch * slots.Length]).AsMemory(0, count * slots.Length), shape);
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # VideoMtl setup: installs what is missing and builds. Idempotent, and quick when everything is there.
-#   1. Debian packages (OpenCV, CMake, g++, FFmpeg, ...)            needs root (or sudo) the first time
+#   1. Debian packages (OpenCV, CMake, g++, FFmpeg, Prometheus, and for the reliability tests GStreamer's
+#      RTSP server with its Python bindings)                        needs root (or sudo) the first time
 #   2. libonnxruntime.so.1 from the onnxruntime-node npm package     into $VIDEOMTL_CACHE_DIR (outside git)
 #   3. dotnet build of the solution (which also builds the C++ shim with CMake)
 #   4. the default multi-task model models/yolov8n-mt.onnx, built from the Ultralytics exports found in
@@ -13,7 +14,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE_DIR=${VIDEOMTL_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/videomtl}
 ORT_DIR=$CACHE_DIR/onnxruntime/$ORT_VERSION
 ORT_LIB=$ORT_DIR/libonnxruntime.so.1
-APT_PACKAGES=(libopencv-dev cmake g++ make pkg-config ffmpeg libonnx-dev prometheus ca-certificates)
+APT_PACKAGES=(libopencv-dev cmake g++ make pkg-config ffmpeg libonnx-dev prometheus ca-certificates
+  gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-base gstreamer1.0-plugins-good)
 QUIET=0
 [ "${1:-}" = "--quiet" ] && QUIET=1
 

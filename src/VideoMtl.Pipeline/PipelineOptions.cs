@@ -63,6 +63,9 @@ public sealed record PipelineOptions
 
     public CaptureOptions Capture { get; init; } = new();
 
+    /// <summary>How live sources are retried and when a silent one counts as stalled.</summary>
+    public ReconnectPolicy Reconnect { get; init; } = new();
+
     /// <param name="extraSinks">Sinks the caller adds itself; with one, the built-in outputs may all be off.</param>
     public void Validate(int extraSinks = 0)
     {
@@ -97,6 +100,7 @@ public sealed record PipelineOptions
             throw new ArgumentException("every output is switched off (--no-video and --no-ndjson): keep the video or the NDJSON output");
         }
 
+        Reconnect.Validate();
         Decoder.Validate();
     }
 }

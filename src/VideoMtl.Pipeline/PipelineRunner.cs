@@ -156,14 +156,15 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
 
     private async Task RunSinkAsync(IFrameSink sink, ChannelReader<FramePacket> input, FramePacketPool pool, PipelineMetrics metrics)
     {
-        bool failed = false;
+        // Streams whose output of this sink failed: only those stop, the sink goes on for the others.
+        var failed = new HashSet<StreamState>();
         try
         {
             await foreach (var packet in input.ReadAllAsync().ConfigureAwait(false))
             {
                 try
                 {
-                    if (!failed)
+                    if (!failed.Contains(packet.Stream))
                     {
                         long started = Stopwatch.GetTimestamp();
                         if (sink.Write(packet))
@@ -174,9 +175,12 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException or Vision.VisionException)
                 {
-                    // One failing sink must not stop the others: report once, then discard its frames.
-                    failed = true;
-                    _logger.LogError("{Sink} output failed and is switched off: {Message}", sink.Name, e.Message);
+                    // Reported once per sink and stream, counted, and that output closed with what it holds.
+                    failed.Add(packet.Stream);
+                    metrics.SinkFailed(sink.Name, packet.Stream);
+                    _logger.LogError("{Stream}: {Sink} output failed and is switched off for this stream (other outputs and streams go on): {Message}",
+                        packet.Stream.Name, sink.Name, e.Message);
+                    sink.Abandon(packet.Stream);
                 }
                 finally
                 {
@@ -186,7 +190,14 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
         }
         finally
         {
-            sink.Complete();
+            try
+            {
+                sink.Complete();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or Vision.VisionException)
+            {
+                _logger.LogError("{Sink} output could not be closed cleanly: {Message}", sink.Name, e.Message);
+            }
         }
     }
 }

@@ -72,6 +72,14 @@ public sealed unsafe class ImageBuffer : IDisposable
         NativeStatus.Check(NativeMethods.vm_mat_copy_to(Handle, destination.Handle));
     }
 
+    /// <summary>Scales this image to fit <paramref name="width"/> × <paramref name="height"/> (aspect kept, black
+    /// borders) into <paramref name="destination"/>, as 8-bit BGR.</summary>
+    public void FitInto(ImageBuffer destination, int width, int height)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        NativeStatus.Check(NativeMethods.vm_mat_fit_into(Handle, destination.Handle, width, height));
+    }
+
     public ImageBuffer Clone()
     {
         var copy = CreateEmpty();

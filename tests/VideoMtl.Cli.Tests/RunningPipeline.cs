@@ -91,6 +91,22 @@ internal sealed class RunningPipeline : IAsyncDisposable
         return null;
     }
 
+    /// <summary>The latest exposition text from /metrics.</summary>
+    public async Task<string> MetricsAsync() => await Http.GetStringAsync("/metrics");
+
+    /// <summary>Stops the run as Ctrl+C would (SIGINT: drain, close files) and returns its exit code and stderr.</summary>
+    public async Task<(int ExitCode, string Stderr)> StopAsync()
+    {
+        if (!_process.HasExited)
+        {
+            await Tool.RunAsync("kill", ["-INT", _process.Id.ToString(CultureInfo.InvariantCulture)], null);
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await _process.WaitForExitAsync(timeout.Token);
+        return (_process.ExitCode, await _stderr);
+    }
+
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();

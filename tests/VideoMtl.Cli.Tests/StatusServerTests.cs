@@ -34,7 +34,7 @@ public sealed class StatusServerTests : IClassFixture<InferCommandTests.BuiltMod
         using var streams = JsonDocument.Parse(await http.GetStringAsync(new Uri("/streams", UriKind.Relative)));
         var stream = Assert.Single(streams.RootElement.EnumerateArray().ToList());
         Assert.Equal("cam", stream.GetProperty("name").GetString());
-        Assert.Equal("running", stream.GetProperty("state").GetString());
+        Assert.Equal("up", stream.GetProperty("state").GetString());
         Assert.Equal(768, stream.GetProperty("width").GetInt32());
         Assert.True(stream.GetProperty("processed").GetInt64() > 0);
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri("/nothing", UriKind.Relative))).StatusCode);

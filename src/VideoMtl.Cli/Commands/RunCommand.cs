@@ -202,6 +202,14 @@ internal static class RunCommand
                 Realtime = settings.Realtime,
                 WriteVideo = settings.Video,
                 WriteNdjson = settings.Ndjson,
+                Reconnect = new ReconnectPolicy
+                {
+                    StallTimeout = Seconds(settings.Reconnect.StallSeconds, "Reconnect:StallSeconds"),
+                    InitialDelay = TimeSpan.FromMilliseconds(settings.Reconnect.InitialDelayMs),
+                    MaxDelay = Seconds(settings.Reconnect.MaxDelaySeconds, "Reconnect:MaxDelaySeconds"),
+                    Jitter = settings.Reconnect.Jitter,
+                    MaxAttempts = settings.Reconnect.MaxAttempts == 0 ? null : settings.Reconnect.MaxAttempts,
+                },
             };
             options.Validate();
             return (options, bind);
@@ -211,6 +219,10 @@ internal static class RunCommand
             throw new UserError(e is ArgumentOutOfRangeException range ? $"{range.Message.Split(" (Parameter", 2)[0]} (got {range.ActualValue})" : e.Message, e);
         }
     }
+
+    /// <summary>Seconds from a setting as a TimeSpan; NaN, infinite or absurd values are named, not thrown raw.</summary>
+    private static TimeSpan Seconds(double value, string key) =>
+        double.IsFinite(value) && Math.Abs(value) < 1e6 ? TimeSpan.FromSeconds(value) : throw new ArgumentException($"{key} {value} is not a usable number of seconds");
 
     private static void WriteSummary(TextWriter output, PipelineSummary summary, PipelineOptions options)
     {

@@ -54,4 +54,6 @@ internal sealed class RunSettings
     public string LogFormat { get; set; } = "text";
 
     public HttpSettings Http { get; set; } = new();
+
+    public ReconnectSettings Reconnect { get; set; } = new();
 }

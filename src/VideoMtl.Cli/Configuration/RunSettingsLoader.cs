@@ -59,11 +59,18 @@ internal static partial class RunSettingsLoader
         {
             var unknown = UnknownKeys().Match(e.Message);
             string problem = unknown.Success
-                ? $"unknown setting {string.Join(", ", unknown.Groups["keys"].Value.Split(", ").Select(k => $"'{(unknown.Groups["type"].Value == nameof(HttpSettings) ? "Http:" : string.Empty)}{k.Trim('\'')}'"))}"
+                ? $"unknown setting {string.Join(", ", unknown.Groups["keys"].Value.Split(", ").Select(k => $"'{SectionOf(unknown.Groups["type"].Value)}{k.Trim('\'')}'"))}"
                 : e.Message.Split(Environment.NewLine)[0].TrimEnd('.');
             throw new UserError($"{problem} in {Describe(file)}: see config/videomtl.json for the keys and their types", e);
         }
     }
+
+    private static string SectionOf(string type) => type switch
+    {
+        nameof(HttpSettings) => "Http:",
+        nameof(ReconnectSettings) => "Reconnect:",
+        _ => string.Empty,
+    };
 
     private static string Describe(string? file) => file is null ? $"{EnvironmentPrefix}* variables" : $"{file} or {EnvironmentPrefix}* variables";
 

@@ -118,7 +118,13 @@ internal sealed class StatusServer : IAsyncDisposable
                 json.WriteString("name", s.Name);
                 json.WriteString("source", s.DisplaySource);
                 json.WriteBoolean("live", s.IsLive);
-                json.WriteString("state", s.Error is not null ? "failed" : s.Completed ? "completed" : "running");
+                json.WriteString("state", s.Status.ToString().ToLowerInvariant());
+                json.WriteNumber("reconnects", s.Reconnects);
+                if (s.DownReason is { } reason)
+                {
+                    json.WriteString("down_reason", reason);
+                }
+
                 json.WriteNumber("width", s.Width);
                 json.WriteNumber("height", s.Height);
                 json.WriteNumber("source_fps", s.Fps);

@@ -23,6 +23,8 @@ public sealed class PipelineMetrics : IDisposable
     private readonly Counter<long> _processed;
     private readonly Counter<long> _dropped;
     private readonly Counter<long> _objects;
+    private readonly Counter<long> _sinkErrors;
+    private readonly Counter<long> _reconnects;
     private readonly Histogram<double> _stageDuration;
     private readonly Histogram<double> _latency;
     private readonly Histogram<int> _batchSize;
@@ -33,11 +35,14 @@ public sealed class PipelineMetrics : IDisposable
         _processed = _meter.CreateCounter<long>("videomtl_frames_processed", description: "Frames decoded into results");
         _dropped = _meter.CreateCounter<long>("videomtl_frames_dropped", description: "Frames dropped, by stage and reason");
         _objects = _meter.CreateCounter<long>("videomtl_objects_detected", description: "Objects in results, by class");
+        _sinkErrors = _meter.CreateCounter<long>("videomtl_sink_errors", description: "Outputs switched off after a write failed, by sink and stream");
+        _reconnects = _meter.CreateCounter<long>("videomtl_stream_reconnects", description: "Times a live source was opened again after it went down");
         _stageDuration = _meter.CreateHistogram<double>("videomtl_stage_duration_seconds", "s", "Time per frame (per batch for inference) in each stage");
         _latency = _meter.CreateHistogram<double>("videomtl_end_to_end_latency_seconds", "s", "Capture to result, per frame");
         _batchSize = _meter.CreateHistogram<int>("videomtl_inference_batch_size", description: "Frames per inference call");
         _meter.CreateObservableGauge("videomtl_queue_depth", () => queues().Select(q => new Measurement<int>(q.Depth, new KeyValuePair<string, object?>("queue", q.Queue))), description: "Frames waiting in each queue");
-        _meter.CreateObservableGauge("videomtl_stream_up", () => streams.Select(s => new Measurement<int>(s.Completed || s.Error is not null ? 0 : 1, Stream(s))), description: "1 while a stream delivers frames");
+        _meter.CreateObservableGauge("videomtl_stream_up", () => streams.Select(s => new Measurement<int>(s.Status == StreamStatus.Up ? 1 : 0, Stream(s))), description: "1 while a stream delivers frames; 0 while it is down, reconnecting, failed or has ended");
+        _meter.CreateObservableGauge("videomtl_stream_status", () => streams.SelectMany(s => StatusNames.Select((name, i) => new Measurement<int>((int)s.Status == i ? 1 : 0, Stream(s), new KeyValuePair<string, object?>("status", name)))), description: "1 for the stream's current status (starting, up, down, completed, failed)");
         _meter.CreateObservableGauge("videomtl_stream_fps", () => streams.Select(s => new Measurement<double>(s.ProcessedFps, Stream(s))), description: "Frames processed per second, last few seconds");
         _meter.CreateObservableGauge("videomtl_build_info", () => new Measurement<int>(1, new KeyValuePair<string, object?>("version", typeof(PipelineMetrics).Assembly.GetName().Version?.ToString() ?? "0"), new KeyValuePair<string, object?>("runtime", Environment.Version.ToString())), description: "Build facts, value 1");
         _meter.CreateObservableCounter("process_cpu_seconds", () => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, "s", "CPU time of the process");
@@ -49,6 +54,7 @@ public sealed class PipelineMetrics : IDisposable
         {
             _captured.Add(0, Stream(s));
             _processed.Add(0, Stream(s));
+            _reconnects.Add(0, Stream(s));
             foreach (var (stage, reason) in new[] { ("capture", "queue_full"), ("capture", "decode_error") })
             {
                 _dropped.Add(0, Stream(s), new KeyValuePair<string, object?>("stage", stage), new KeyValuePair<string, object?>("reason", reason));
@@ -57,6 +63,12 @@ public sealed class PipelineMetrics : IDisposable
 
         _meter.CreateObservableCounter("dotnet_gc_collections", () => Enumerable.Range(0, GC.MaxGeneration + 1).Select(g => new Measurement<long>(GC.CollectionCount(g), new KeyValuePair<string, object?>("generation", g))), description: "Garbage collections by generation");
     }
+
+    private static readonly string[] StatusNames = Enum.GetNames<StreamStatus>().Select(n => n.ToLowerInvariant()).ToArray();
+
+    public void Reconnected(StreamState stream) => _reconnects.Add(1, Stream(stream));
+
+    public void SinkFailed(string sink, StreamState stream) => _sinkErrors.Add(1, Stream(stream), new KeyValuePair<string, object?>("sink", sink));
 
     public void Captured(StreamState stream) => _captured.Add(1, Stream(stream));
 

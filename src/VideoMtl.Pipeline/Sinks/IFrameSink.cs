@@ -20,6 +20,15 @@ public interface IFrameSink : IDisposable
     /// </summary>
     bool Write(FramePacket packet);
 
+    /// <summary>
+    /// Gives up one stream's output after its write failed (disk full, folder removed): closes it without
+    /// throwing and leaves what was written intact, so the other streams carry on. The runner sends the
+    /// sink no more frames of that stream.
+    /// </summary>
+    void Abandon(StreamState stream)
+    {
+    }
+
     /// <summary>Flushes and closes everything (end of run, or shutdown).</summary>
     void Complete();
 }

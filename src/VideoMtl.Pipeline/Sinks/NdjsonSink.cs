@@ -9,11 +9,12 @@ namespace VideoMtl.Pipeline.Sinks;
 
 /// <summary>
 /// <c>OUT/&lt;stream&gt;.ndjson</c>: one result JSON line per processed frame, with per-stage timings.
-/// Each line is written with one write call, so the file always ends on a whole line.
+/// Each line is written with one write call, so the file always ends on a whole line; a write that fails
+/// part-way (disk full) is cut back to the last whole line when the stream's output is abandoned.
 /// </summary>
 public sealed class NdjsonSink(string directory, ModelDescription model) : IFrameSink
 {
-    private readonly Dictionary<StreamState, FileStream> _files = [];
+    private readonly Dictionary<StreamState, OutputFile> _files = [];
     private readonly FrameResultWriter _writer = new(model);
     private readonly ArrayBufferWriter<byte> _line = new(64 * 1024);
     private Utf8JsonWriter? _json;
@@ -27,9 +28,11 @@ public sealed class NdjsonSink(string directory, ModelDescription model) : IFram
         ArgumentNullException.ThrowIfNull(packet);
         if (!_files.TryGetValue(packet.Stream, out var file))
         {
-            file = new FileStream(Path.Combine(directory, packet.Stream.Name + ".ndjson"), FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
+            file = new OutputFile(Path.Combine(directory, packet.Stream.Name + ".ndjson"));
             _files[packet.Stream] = file;
         }
+
+        file.CheckStillThere();
 
         _line.Clear();
         // One writer for every line (Reset), and a static callback with the packet as state: no per-frame garbage.
@@ -54,15 +57,22 @@ public sealed class NdjsonSink(string directory, ModelDescription model) : IFram
         json.Flush();
 
         _line.Write("\n"u8);
-        file.Write(_line.WrittenSpan);
+        file.WriteLine(_line.WrittenSpan);
         return false; // text, not pixels
+    }
+
+    public void Abandon(StreamState stream)
+    {
+        if (_files.Remove(stream, out var file))
+        {
+            file.Abandon();
+        }
     }
 
     public void Complete()
     {
         foreach (var file in _files.Values)
         {
-            file.Flush(flushToDisk: true);
             file.Dispose();
         }
 

@@ -48,14 +48,25 @@ public sealed class VideoFileSink(string directory, ILogger logger) : IFrameSink
             var writer = VideoWriter.Open(path, packet.Image.Width, packet.Image.Height, fps);
             logger.LogInformation("{Stream}: writing {Path} ({Codec}, {Fps:0.##} fps{Timeline})",
                 packet.Stream.Name, path, writer.Codec, fps, packet.Stream.IsLive ? ", real-time timeline" : string.Empty);
-            output = new Output(writer, fps, packet.CapturedAt);
+            output = new Output(writer, path, fps, packet.CapturedAt);
             _outputs[packet.Stream] = output;
         }
 
-        if (packet.Image.Width != output.Writer.Width || packet.Image.Height != output.Writer.Height)
+        output.CheckStillThere();
+        var image = packet.Image;
+        if (image.Width != output.Writer.Width || image.Height != output.Writer.Height)
         {
-            throw new VisionException(VisionErrorKind.InvalidArgument,
-                $"{packet.Stream.Name}: the source changed its frame size from {output.Writer.Width}x{output.Writer.Height} to {packet.Image.Width}x{packet.Image.Height}; the mp4 keeps the first size, so its output stops here");
+            // An mp4 has one frame size: a source that changes resolution (a camera reconfigured, a
+            // reconnect to another profile) is scaled to fit the first size instead of ending the video.
+            if (!output.SizeChangeLogged)
+            {
+                logger.LogWarning("{Stream}: the source changed its frame size from {OldWidth}x{OldHeight} to {Width}x{Height}; the mp4 keeps the first size and scales frames to fit",
+                    packet.Stream.Name, output.Writer.Width, output.Writer.Height, image.Width, image.Height);
+                output.SizeChangeLogged = true;
+            }
+
+            image.FitInto(output.Scratch, output.Writer.Width, output.Writer.Height);
+            image = output.Scratch;
         }
 
         int copies = 1;
@@ -79,18 +90,33 @@ public sealed class VideoFileSink(string directory, ILogger logger) : IFrameSink
 
         for (int i = 0; i < copies; i++)
         {
-            output.Writer.Write(packet.Image);
+            output.Writer.Write(image);
         }
 
         output.Written += copies;
         return true;
     }
 
+    public void Abandon(StreamState stream)
+    {
+        if (_outputs.Remove(stream, out var output))
+        {
+            try
+            {
+                output.Dispose(); // finalizes what was written, so the mp4 up to the failure stays playable
+            }
+            catch (VisionException e)
+            {
+                logger.LogWarning("{Stream}: closing {Path} after the failure failed too: {Message}", stream.Name, output.Path, e.Message);
+            }
+        }
+    }
+
     public void Complete()
     {
         foreach (var output in _outputs.Values)
         {
-            output.Writer.Dispose();
+            output.Dispose();
         }
 
         _outputs.Clear();
@@ -98,9 +124,14 @@ public sealed class VideoFileSink(string directory, ILogger logger) : IFrameSink
 
     public void Dispose() => Complete();
 
-    private sealed class Output(VideoWriter writer, double fps, long origin)
+    private sealed class Output(VideoWriter writer, string path, double fps, long origin) : IDisposable
     {
+        private ImageBuffer? _scratch;
+        private long _lastCheck = Stopwatch.GetTimestamp();
+
         public VideoWriter Writer { get; } = writer;
+
+        public string Path { get; } = path;
 
         public double Fps { get; } = fps;
 
@@ -108,5 +139,32 @@ public sealed class VideoFileSink(string directory, ILogger logger) : IFrameSink
         public long Origin { get; set; } = origin;
 
         public long Written { get; set; }
+
+        public bool SizeChangeLogged { get; set; }
+
+        /// <summary>Where a frame of another size is scaled to the writer's size; made on first need.</summary>
+        public ImageBuffer Scratch => _scratch ??= ImageBuffer.CreateEmpty();
+
+        /// <summary>Every two seconds, one stat: an mp4 deleted under the writer would take every later frame with it unseen.</summary>
+        public void CheckStillThere()
+        {
+            long now = Stopwatch.GetTimestamp();
+            if (now - _lastCheck < Stopwatch.Frequency * 2)
+            {
+                return;
+            }
+
+            _lastCheck = now;
+            if (!File.Exists(Path))
+            {
+                throw new IOException($"{Path} was removed while being written (was the output folder deleted?)");
+            }
+        }
+
+        public void Dispose()
+        {
+            Writer.Dispose();
+            _scratch?.Dispose();
+        }
     }
 }

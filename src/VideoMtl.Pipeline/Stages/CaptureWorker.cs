@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using VideoMtl.Pipeline.Metrics;
@@ -20,6 +21,9 @@ internal sealed class CaptureWorker(
     // ManualResetEventSlim whose WaitHandle is never touched holds no kernel object.
     private readonly ManualResetEventSlim _roomSignal = new();
     private Action? _setRoomSignalCache;
+    private readonly Lock _statusGate = new();
+    private long _lastFrameAt;
+    private long _downSince;
 
     private Action SetRoomSignal => _setRoomSignalCache ??= _roomSignal.Set;
 
@@ -30,45 +34,193 @@ internal sealed class CaptureWorker(
     {
         try
         {
-            long nextIndex = 0;
-            bool first = true;
-            do
+            if (spec.ImageFiles is { } images)
             {
-                if (spec.ImageFiles is { } images)
+                state.FrameCount = images.Count;
+                state.Status = StreamStatus.Up;
+                long next = 0;
+                do
                 {
-                    state.FrameCount = images.Count;
-                    nextIndex = ReadImages(images, nextIndex, cancellation);
-                    continue;
+                    next = ReadImages(images, next, cancellation);
                 }
-
-                using var capture = VideoCapture.Open(spec.Source, options.Capture);
-                if (first)
-                {
-                    state.Width = capture.Info.Width;
-                    state.Height = capture.Info.Height;
-                    state.Fps = capture.Info.Fps;
-                    state.FrameCount = capture.Info.FrameCount;
-                    logger.LogInformation("{Stream}: opened {Source} ({Width}x{Height}, {Fps:0.##} fps, {Backend})",
-                        state.Name, state.DisplaySource, state.Width, state.Height, state.Fps, capture.Info.Backend);
-                    first = false;
-                }
-
-                nextIndex = ReadAll(capture, nextIndex, cancellation);
+                while (options.Loop && !cancellation.IsCancellationRequested && !ReachedLimit(next));
             }
-            while (options.Loop && !spec.Source.IsLive && !cancellation.IsCancellationRequested && !ReachedLimit(nextIndex));
+            else if (spec.Source.IsLive)
+            {
+                RunLive(cancellation);
+            }
+            else
+            {
+                RunFile(cancellation);
+            }
+
+            state.Status = StreamStatus.Completed;
         }
         catch (OperationCanceledException)
         {
+            state.Status = StreamStatus.Completed;
         }
         catch (VisionException e)
         {
             state.Error = e.Message;
+            state.Status = StreamStatus.Failed;
             logger.LogError("{Stream}: {Message}", state.Name, e.Message);
         }
         finally
         {
             state.Completed = true;
             output.TryComplete();
+        }
+    }
+
+    /// <summary>A file: opened once (again for each loop); a failure to open is final.</summary>
+    private void RunFile(CancellationToken cancellation)
+    {
+        long nextIndex = 0;
+        bool first = true;
+        do
+        {
+            using var capture = VideoCapture.Open(spec.Source, options.Capture);
+            if (first)
+            {
+                Opened(capture);
+                first = false;
+            }
+
+            nextIndex = ReadAll(capture, nextIndex, cancellation);
+        }
+        while (options.Loop && !cancellation.IsCancellationRequested && !ReachedLimit(nextIndex));
+    }
+
+    /// <summary>
+    /// A camera or stream: opened, read until it stops delivering (the backend's read timeout is the
+    /// policy's stall timeout), then opened again with exponential backoff and jitter; a source that cannot
+    /// be opened at start is retried the same way. Frames keep their numbering across reconnects.
+    /// </summary>
+    private void RunLive(CancellationToken cancellation)
+    {
+        var policy = options.Reconnect;
+        var capture = options.Capture with { ReadTimeout = policy.StallTimeout };
+        var random = new Random();
+        using var watchdog = new Timer(static s => ((CaptureWorker)s!).CheckStalled(), this, policy.StallTimeout / 4, policy.StallTimeout / 4);
+        long nextIndex = 0;
+        int attempt = 0;
+        while (!cancellation.IsCancellationRequested && !ReachedLimit(nextIndex))
+        {
+            if (attempt > 0)
+            {
+                if (policy.MaxAttempts is { } max && attempt > max)
+                {
+                    throw new VisionException(VisionErrorKind.OpenFailed,
+                        $"gave up on {state.DisplaySource} after {max} reconnect attempts (Reconnect:MaxAttempts): {state.DownReason}");
+                }
+
+                var delay = policy.DelayBefore(attempt, random.NextDouble());
+                logger.LogDebug("{Stream}: reconnect attempt {Attempt} in {Delay:0.0} s", state.Name, attempt, delay.TotalSeconds);
+                if (cancellation.WaitHandle.WaitOne(delay))
+                {
+                    break;
+                }
+            }
+
+            VideoCapture source;
+            try
+            {
+                source = VideoCapture.Open(spec.Source, capture);
+            }
+            catch (VisionException e) when (e.Kind != VisionErrorKind.InvalidArgument)
+            {
+                GoDown(e.Message);
+                attempt++;
+                continue;
+            }
+
+            using (source)
+            {
+                Opened(source);
+                attempt = 0;
+                nextIndex = ReadAll(source, nextIndex, cancellation);
+            }
+
+            if (!cancellation.IsCancellationRequested && !ReachedLimit(nextIndex))
+            {
+                GoDown(string.Create(CultureInfo.InvariantCulture, $"stopped delivering frames (connection closed, stream ended, or nothing for {policy.StallTimeout.TotalSeconds:0.#} s)"));
+                attempt = 1;
+            }
+        }
+    }
+
+    /// <summary>The source opened: record its facts, log, and count a reconnect if it had been down.</summary>
+    private void Opened(VideoCapture capture)
+    {
+        lock (_statusGate)
+        {
+            state.Width = capture.Info.Width;
+            state.Height = capture.Info.Height;
+            state.Fps = capture.Info.Fps;
+            state.FrameCount = capture.Info.FrameCount;
+            Volatile.Write(ref _lastFrameAt, Stopwatch.GetTimestamp());
+            if (state.Status == StreamStatus.Down)
+            {
+                state.CountReconnect();
+                metrics.Reconnected(state);
+                logger.LogWarning("{Stream}: up again after {Seconds:0.0} s: reopened {Source} ({Width}x{Height}, {Fps:0.##} fps)",
+                    state.Name, Stopwatch.GetElapsedTime(_downSince).TotalSeconds, state.DisplaySource, state.Width, state.Height, state.Fps);
+            }
+            else
+            {
+                logger.LogInformation("{Stream}: opened {Source} ({Width}x{Height}, {Fps:0.##} fps, {Backend})",
+                    state.Name, state.DisplaySource, state.Width, state.Height, state.Fps, capture.Info.Backend);
+            }
+
+            state.DownReason = null;
+            state.Status = StreamStatus.Up;
+        }
+    }
+
+    /// <summary>Frames arrive again on the same connection after the watchdog reported the stream down.</summary>
+    private void Resumed()
+    {
+        lock (_statusGate)
+        {
+            if (state.Status == StreamStatus.Down)
+            {
+                logger.LogWarning("{Stream}: frames flowing again after {Seconds:0.0} s", state.Name, Stopwatch.GetElapsedTime(_downSince).TotalSeconds);
+                state.DownReason = null;
+                state.Status = StreamStatus.Up;
+            }
+        }
+    }
+
+    /// <summary>Marks the stream down; logged once per change of state, not once per retry.</summary>
+    private void GoDown(string reason)
+    {
+        lock (_statusGate)
+        {
+            state.DownReason = reason;
+            if (state.Status == StreamStatus.Down)
+            {
+                logger.LogDebug("{Stream}: still down: {Reason}", state.Name, reason);
+                return;
+            }
+
+            _downSince = Stopwatch.GetTimestamp();
+            var policy = options.Reconnect;
+            logger.LogWarning("{Stream}: down: {Reason}; retrying every {Initial:0.#} s doubling up to {Max:0.#} s{Limit}",
+                state.Name, reason, policy.InitialDelay.TotalSeconds, policy.MaxDelay.TotalSeconds,
+                policy.MaxAttempts is { } max ? $", at most {max} times" : ", until it is back");
+            state.Status = StreamStatus.Down;
+        }
+    }
+
+    /// <summary>The watchdog's tick: a stream silent for the stall timeout is reported down at once, even
+    /// while its read is still waiting for the backend to give up.</summary>
+    private void CheckStalled()
+    {
+        if (state.Status == StreamStatus.Up
+            && Stopwatch.GetElapsedTime(Volatile.Read(ref _lastFrameAt)) > options.Reconnect.StallTimeout)
+        {
+            GoDown(string.Create(CultureInfo.InvariantCulture, $"no frame for {options.Reconnect.StallTimeout.TotalSeconds:0.#} s"));
         }
     }
 
@@ -173,6 +325,11 @@ internal sealed class CaptureWorker(
         packet.PtsMs = ptsMs;
         packet.SourceFile = sourceFile;
         packet.CapturedAt = Stopwatch.GetTimestamp();
+        Volatile.Write(ref _lastFrameAt, packet.CapturedAt);
+        if (state.Status == StreamStatus.Down)
+        {
+            Resumed();
+        }
         packet.DecodeMs = Stopwatch.GetElapsedTime(readStarted, packet.CapturedAt).TotalMilliseconds;
         state.CountCaptured();
         metrics.Captured(state);

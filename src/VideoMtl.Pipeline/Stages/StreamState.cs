@@ -13,6 +13,8 @@ public sealed class StreamState
     private long _windowStart;
     private long _windowCount;
     private double _fps;
+    private long _reconnects;
+    private int _status;
 
     public StreamState(int index, string name, string displaySource, bool isLive)
     {
@@ -47,8 +49,23 @@ public sealed class StreamState
 
     public long Dropped => Interlocked.Read(ref _dropped);
 
-    /// <summary>The source ended (a finite file) or failed for good; set once by its capture task.</summary>
+    /// <summary>Capture has stopped for good (the source ended, failed, or the run stopped); set once by its capture task.</summary>
     public bool Completed { get; set; }
+
+    /// <summary>Written by the stream's capture thread, read by metrics and HTTP.</summary>
+    public StreamStatus Status
+    {
+        get => (StreamStatus)Volatile.Read(ref _status);
+        set => Volatile.Write(ref _status, (int)value);
+    }
+
+    /// <summary>Times a live source was opened again after going down.</summary>
+    public long Reconnects => Interlocked.Read(ref _reconnects);
+
+    /// <summary>Why the stream is down right now (redacted), or null.</summary>
+    public string? DownReason { get; set; }
+
+    public void CountReconnect() => Interlocked.Increment(ref _reconnects);
 
     public string? Error { get; set; }
 

@@ -31,6 +31,9 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)]
     internal static partial int vm_mat_copy_to(MatSafeHandle source, MatSafeHandle destination);
 
+    [LibraryImport(Library)]
+    internal static partial int vm_mat_fit_into(MatSafeHandle source, MatSafeHandle destination, int width, int height);
+
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int vm_image_read(string path, out MatSafeHandle mat);
 

@@ -112,6 +112,8 @@ VM_EXPORT vm_status vm_mat_create(int32_t width, int32_t height, int32_t channel
 VM_EXPORT vm_status vm_mat_release(vm_mat* mat);
 VM_EXPORT vm_status vm_mat_get_info(const vm_mat* mat, vm_mat_info* out);
 VM_EXPORT vm_status vm_mat_copy_to(const vm_mat* src, vm_mat* dst);
+/* Scales src to fit width x height keeping its aspect ratio, centred on black, into dst (8-bit BGR). */
+VM_EXPORT vm_status vm_mat_fit_into(const vm_mat* src, vm_mat* dst, int32_t width, int32_t height);
 /* Reads a JPEG/PNG/... file as 8-bit BGR. */
 VM_EXPORT vm_status vm_image_read(const char* path, vm_mat** out);
 VM_EXPORT vm_status vm_image_write(const char* path, const vm_mat* mat);

@@ -175,6 +175,28 @@ vm_status vm_mat_copy_to(const vm_mat* src, vm_mat* dst) {
     return guarded([&] { mat_of(src).copyTo(mat_of(dst)); });
 }
 
+vm_status vm_mat_fit_into(const vm_mat* src, vm_mat* dst, int32_t width, int32_t height) {
+    return guarded([&] {
+        require(width > 0 && height > 0, "target size must be positive");
+        const cv::Mat& source = mat_of(src);
+        require(!source.empty(), "source image is empty");
+        cv::Mat bgr;
+        if (source.channels() == 1) cv::cvtColor(source, bgr, cv::COLOR_GRAY2BGR);
+        else if (source.channels() == 4) cv::cvtColor(source, bgr, cv::COLOR_BGRA2BGR);
+        else bgr = source;
+        double scale = std::min(static_cast<double>(width) / bgr.cols, static_cast<double>(height) / bgr.rows);
+        int w = std::max(1, std::min(width, static_cast<int>(std::lround(bgr.cols * scale))));
+        int h = std::max(1, std::min(height, static_cast<int>(std::lround(bgr.rows * scale))));
+        // Resize into a temporary first: src and dst may share the caller's pooled buffer sizes but never memory.
+        cv::Mat resized;
+        cv::resize(bgr, resized, cv::Size(w, h), 0, 0, scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+        cv::Mat& target = mat_of(dst);
+        target.create(height, width, CV_8UC3);
+        target.setTo(cv::Scalar::all(0));
+        resized.copyTo(target(cv::Rect((width - w) / 2, (height - h) / 2, w, h)));
+    });
+}
+
 vm_status vm_image_read(const char* path, vm_mat** out) {
     return guarded([&] {
         require(path != nullptr && out != nullptr, "path or out is null");
@@ -219,6 +241,11 @@ vm_status vm_jpeg_encode(const vm_mat* mat, int32_t quality, uint8_t* buffer, in
 vm_status vm_capture_open(const vm_capture_options* options, vm_capture** out) {
     return guarded([&] {
         require(options != nullptr && out != nullptr, "options or out is null");
+        // FFmpeg would print every failed connection of a reconnect loop to stderr; the pipeline reports
+        // each state change itself. Only fatal messages by default; a user's own setting wins (set before
+        // OpenCV's FFmpeg backend first reads it, which is at the first open).
+        static std::once_flag quiet_ffmpeg;
+        std::call_once(quiet_ffmpeg, [] { setenv("OPENCV_FFMPEG_LOGLEVEL", "8", 0); });
         std::vector<int> params;
         if (options->open_timeout_ms > 0) {
             params.push_back(cv::CAP_PROP_OPEN_TIMEOUT_MSEC);

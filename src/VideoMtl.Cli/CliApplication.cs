@@ -29,6 +29,15 @@ internal static class CliApplication
 
         var parse = root.Parse(args);
         bool verbose = parse.GetValue(VerboseOption);
+        if (parse.Errors.Count > 0 && !args.Any(a => a is "-h" or "--help" or "-?"))
+        {
+            // One line naming the bad input and where to look, instead of the full help on stdout.
+            string command = parse.CommandResult.Command == root ? "videomtl" : $"videomtl {parse.CommandResult.Command.Name}";
+            var first = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
+            error.WriteLine($"error: {Describe(first.Message, parse.CommandResult.Command.Name == "run")}; see '{command} --help'");
+            return 2;
+        }
+
         try
         {
             // ProcessTerminationTimeout = null: System.CommandLine would otherwise answer SIGTERM by exiting at
@@ -54,6 +63,28 @@ internal static class CliApplication
         }
     }
 
+    /// <summary>System.CommandLine's parse messages, reworded to say what was wrong in a user's terms.</summary>
+    private static string Describe(string message, bool takesSources)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(message, @"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']+)' as expected type '(?<type>[\w.]+)'");
+        if (match.Success)
+        {
+            string expected = match.Groups["type"].Value switch
+            {
+                "System.Int32" or "System.Int64" => "a whole number",
+                "System.Single" or "System.Double" => "a number (e.g. 0.5)",
+                "System.Boolean" => "true or false",
+                var other => other,
+            };
+            return $"{match.Groups["option"].Value} '{match.Groups["value"].Value}' is not {expected}";
+        }
+
+        match = System.Text.RegularExpressions.Regex.Match(message, @"^Unrecognized command or argument '(?<token>.*)'");
+        return match.Success
+            ? $"unknown option or argument '{match.Groups["token"].Value}'{(takesSources ? " (each --source takes one value: repeat --source for more)" : string.Empty)}"
+            : message.TrimEnd('.');
+    }
+
     private static bool IsUserFacing(Exception e) =>
-        e is UserError or OrtException or VisionException or ArgumentException or IOException or UnauthorizedAccessException or DllNotFoundException;
+        e is UserError or OrtException or VisionException or ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or DllNotFoundException;
 }

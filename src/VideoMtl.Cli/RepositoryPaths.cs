@@ -35,6 +35,16 @@ internal static class RepositoryPaths
     public static string ResolveModel(string? option)
     {
         string path = option ?? DefaultModel;
+        if (Directory.Exists(path))
+        {
+            throw new UserError($"--model {path} is a folder: give the .onnx file (e.g. {Path.Combine(path, DefaultModelFileName)})");
+        }
+
+        if (File.Exists(path) && new FileInfo(path).Length == 0)
+        {
+            throw new UserError($"--model {path} is empty (0 bytes): give a multi-task .onnx model, or run ./setup.sh to build the default one");
+        }
+
         return File.Exists(path)
             ? path
             : throw new UserError($"model not found: {path} ({(option is null ? "run ./setup.sh to build the default model" : "check --model")})");

@@ -183,7 +183,10 @@ public sealed unsafe class InferenceSession : IDisposable
         if (status != nint.Zero)
         {
             var error = OrtStatus.ToException(status);
-            throw new OrtException(error.Code, $"cannot load model {source}: {error.Message}");
+            string hint = error.Message.Contains("Protobuf parsing failed", StringComparison.Ordinal)
+                ? " (not an ONNX model, or a damaged/truncated copy: export or download it again)"
+                : string.Empty;
+            throw new OrtException(error.Code, $"cannot load model {source}: {error.Message.TrimEnd('.', ' ')}{hint}");
         }
 
         var handle = new OrtSessionHandle();
@@ -200,7 +203,7 @@ public sealed unsafe class InferenceSession : IDisposable
     }
 
     private static string UnavailableMessage(ExecutionProviderOptions provider, string reason) =>
-        $"{(provider.Device == ExecutionDevice.Cuda ? "CUDA" : "TensorRT")} execution provider unavailable ({reason}); " +
+        $"{(provider.Device == ExecutionDevice.Cuda ? "CUDA" : "TensorRT")} execution provider unavailable ({string.Join(' ', reason.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))}); " +
         $"install an ONNX Runtime GPU build with its provider libraries and point {OrtLibraryLocator.EnvironmentVariable} at it";
 
     private static OrtSessionOptionsHandle BuildOptions(InferenceSessionOptions options)

@@ -27,7 +27,6 @@ internal static class RunCommand
         var sources = new Option<string[]>("--source", "-s")
         {
             Description = "FILE, image, folder or glob of images, /dev/videoN, camera index, rtsp://, http(s)://, udp://; NAME=URI names the stream (repeatable)",
-            AllowMultipleArgumentsPerToken = true,
         };
         var outDir = new Option<string>("--out", "-o") { Description = "Output folder for <stream>.mp4 and <stream>.ndjson (default: out)" };
         var model = new Option<string>("--model") { Description = "Multi-task model (default: models/yolov8n-mt.onnx)" };
@@ -36,7 +35,7 @@ internal static class RunCommand
         var maxWait = new Option<int>("--max-wait-ms") { Description = "How long to wait to fill a batch (default: 10)" };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (default: 0 = one per core)" };
         var spinning = new Option<bool>("--ort-spinning") { Description = "Let ONNX Runtime's threads spin between operators (lower latency, but they hold the cores)" };
-        var conf = new Option<float>("--conf") { Description = "Confidence threshold (default: 0.25)" };
+        var conf = new Option<float>("--conf", "--confidence") { Description = "Confidence threshold (default: 0.25)" };
         var iou = new Option<float>("--iou") { Description = "NMS IoU threshold (default: 0.7)" };
         var maxFrames = new Option<long>("--max-frames") { Description = "Stop each source after this many frames (default: all)" };
         var loop = new Option<bool>("--loop") { Description = "Restart files when they end" };
@@ -179,6 +178,8 @@ internal static class RunCommand
             throw new UserError("--out / Output is empty: give an output folder");
         }
 
+        CheckWritableFolder(settings.Output);
+
         string modelPath = RepositoryPaths.ResolveModel(settings.Model);
         try
         {
@@ -217,6 +218,28 @@ internal static class RunCommand
         catch (Exception e) when (e is ArgumentException or VisionException)
         {
             throw new UserError(e is ArgumentOutOfRangeException range ? $"{range.Message.Split(" (Parameter", 2)[0]} (got {range.ActualValue})" : e.Message, e);
+        }
+    }
+
+    /// <summary>Creates the output folder and writes a probe file, so an unwritable place fails before the model loads.</summary>
+    private static void CheckWritableFolder(string folder)
+    {
+        try
+        {
+            Directory.CreateDirectory(folder);
+            string probe = Path.Combine(folder, $".videomtl-write-check-{Environment.ProcessId}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            string reason = e switch
+            {
+                UnauthorizedAccessException => "permission denied",
+                DirectoryNotFoundException or FileNotFoundException => "a part of the path is not a folder or cannot hold one",
+                _ => e.Message.TrimEnd('.'),
+            };
+            throw new UserError($"--out / Output {folder}: cannot create or write the output folder ({reason}); choose a writable folder", e);
         }
     }
 

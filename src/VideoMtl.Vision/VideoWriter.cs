@@ -58,7 +58,7 @@ public sealed unsafe class VideoWriter : IDisposable
             handle.Dispose();
             var failure = NativeStatus.Failure(status);
             throw failure.Kind == VisionErrorKind.OpenFailed
-                ? new VisionException(failure.Kind, $"cannot write video {path}: check that the folder is writable and has space")
+                ? new VisionException(failure.Kind, $"cannot write video {path} ({width}x{height}, {fps:0.##} fps): check that the folder is writable and has space")
                 : failure;
         }
 

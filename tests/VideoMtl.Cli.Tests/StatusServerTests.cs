@@ -91,6 +91,34 @@ public sealed class StatusServerTests : IClassFixture<InferCommandTests.BuiltMod
     }
 
     [Fact]
+    public async Task Preview_clients_that_never_read_hold_up_nothing()
+    {
+        using var output = new TemporaryDirectory();
+        await using var run = await RunningPipeline.StartAsync("cam", null, "run", "--source", "cam=" + TestData.VtestAvi, "--out", output.Path, "--model", _model.Path, "--no-video");
+        // Three clients ask for the MJPEG stream and never read a byte: the server's send buffers fill up.
+        var stalled = new List<TcpClient>();
+        try
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, run.Port);
+                await client.GetStream().WriteAsync("GET /streams/cam/mjpeg HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray());
+                stalled.Add(client);
+            }
+
+            double before = RunningPipeline.Value(await run.MetricsAsync(), "videomtl_frames_processed_total{stream=\"cam\"}")!.Value;
+            // Frames keep flowing and other requests are answered while the stalled clients sit there.
+            await run.WaitForMetricAsync("videomtl_frames_processed_total{stream=\"cam\"}", v => v >= before + 30, seconds: 60);
+            Assert.Equal("ok", (await run.Http.GetStringAsync("/healthz")).Trim());
+        }
+        finally
+        {
+            stalled.ForEach(c => c.Dispose());
+        }
+    }
+
+    [Fact]
     public void A_port_in_use_is_one_clear_line()
     {
         using var blocker = new TcpListener(IPAddress.Loopback, 0);

@@ -21,4 +21,20 @@ public static class MediaProbe
             ? frames
             : throw new InvalidDataException($"ffprobe cannot read {path} (exit {process.ExitCode}): not a finished video");
     }
+
+    /// <summary>Width and height of the first video stream.</summary>
+    public static (int Width, int Height) Size(string path)
+    {
+        var start = new ProcessStartInfo("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0", path])
+        {
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("ffprobe did not start");
+        string[] parts = process.StandardOutput.ReadToEnd().Trim().Split(',');
+        process.WaitForExit();
+        return process.ExitCode == 0 && parts.Length == 2
+            ? (int.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture))
+            : throw new InvalidDataException($"ffprobe cannot read {path} (exit {process.ExitCode})");
+    }
 }

@@ -19,3 +19,19 @@ public sealed class RecordingLogger : ILogger
         Entries.Enqueue((logLevel, formatter(state, exception)));
     }
 }
+
+/// <summary>Hands every category the same <see cref="RecordingLogger"/>.</summary>
+public sealed class RecordingLoggerFactory : ILoggerFactory
+{
+    public RecordingLogger Logger { get; } = new();
+
+    public void AddProvider(ILoggerProvider provider)
+    {
+    }
+
+    public ILogger CreateLogger(string categoryName) => Logger;
+
+    public void Dispose()
+    {
+    }
+}

@@ -72,8 +72,8 @@ public sealed class PipelineMetrics : IDisposable
 
     public void Captured(StreamState stream) => _captured.Add(1, Stream(stream));
 
-    public void Dropped(StreamState stream, string stage, string reason) =>
-        _dropped.Add(1, Stream(stream), new KeyValuePair<string, object?>("stage", stage), new KeyValuePair<string, object?>("reason", reason));
+    public void Dropped(StreamState stream, string stage, string reason, long count = 1) =>
+        _dropped.Add(count, Stream(stream), new KeyValuePair<string, object?>("stage", stage), new KeyValuePair<string, object?>("reason", reason));
 
     public void BatchRan(int size, double seconds)
     {

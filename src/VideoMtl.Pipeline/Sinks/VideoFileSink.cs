@@ -45,10 +45,12 @@ public sealed class VideoFileSink(string directory, ILogger logger) : IFrameSink
             }
 
             string path = Path.Combine(directory, packet.Stream.Name + ".mp4");
-            var writer = VideoWriter.Open(path, packet.Image.Width, packet.Image.Height, fps);
+            // H.264 wants even sizes and encoders refuse tiny ones: such frames are fitted into the nearest
+            // size that encodes (a 1×1 source becomes 16×16, 767×575 becomes 768×576).
+            var writer = VideoWriter.Open(path, Encodable(packet.Image.Width), Encodable(packet.Image.Height), fps);
             logger.LogInformation("{Stream}: writing {Path} ({Codec}, {Fps:0.##} fps{Timeline})",
                 packet.Stream.Name, path, writer.Codec, fps, packet.Stream.IsLive ? ", real-time timeline" : string.Empty);
-            output = new Output(writer, path, fps, packet.CapturedAt);
+            output = new Output(writer, path, fps, packet.CapturedAt) { FirstWidth = packet.Image.Width, FirstHeight = packet.Image.Height };
             _outputs[packet.Stream] = output;
         }
 
@@ -58,10 +60,10 @@ public sealed class VideoFileSink(string directory, ILogger logger) : IFrameSink
         {
             // An mp4 has one frame size: a source that changes resolution (a camera reconfigured, a
             // reconnect to another profile) is scaled to fit the first size instead of ending the video.
-            if (!output.SizeChangeLogged)
+            if (!output.SizeChangeLogged && (image.Width != output.FirstWidth || image.Height != output.FirstHeight))
             {
                 logger.LogWarning("{Stream}: the source changed its frame size from {OldWidth}x{OldHeight} to {Width}x{Height}; the mp4 keeps the first size and scales frames to fit",
-                    packet.Stream.Name, output.Writer.Width, output.Writer.Height, image.Width, image.Height);
+                    packet.Stream.Name, output.FirstWidth, output.FirstHeight, image.Width, image.Height);
                 output.SizeChangeLogged = true;
             }
 
@@ -96,6 +98,8 @@ public sealed class VideoFileSink(string directory, ILogger logger) : IFrameSink
         output.Written += copies;
         return true;
     }
+
+    private static int Encodable(int size) => Math.Max(16, (size + 1) & ~1);
 
     public void Abandon(StreamState stream)
     {
@@ -141,6 +145,11 @@ public sealed class VideoFileSink(string directory, ILogger logger) : IFrameSink
         public long Written { get; set; }
 
         public bool SizeChangeLogged { get; set; }
+
+        /// <summary>The stream's first frame size (the writer's may be rounded to an encodable one).</summary>
+        public int FirstWidth { get; init; }
+
+        public int FirstHeight { get; init; }
 
         /// <summary>Where a frame of another size is scaled to the writer's size; made on first need.</summary>
         public ImageBuffer Scratch => _scratch ??= ImageBuffer.CreateEmpty();

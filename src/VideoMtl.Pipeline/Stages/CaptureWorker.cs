@@ -228,6 +228,7 @@ internal sealed class CaptureWorker(
     {
         var pacing = Stopwatch.StartNew();
         double fps = state.Fps > 0 ? state.Fps : 25;
+        long firstIndex = nextIndex;
         while (!cancellation.IsCancellationRequested && !ReachedLimit(nextIndex))
         {
             var packet = pool.Rent();
@@ -247,6 +248,11 @@ internal sealed class CaptureWorker(
             if (!got)
             {
                 pool.Return(packet);
+                if (!spec.Source.IsLive)
+                {
+                    AccountForMissingFrames(capture, nextIndex - firstIndex);
+                }
+
                 return nextIndex;
             }
 
@@ -256,7 +262,7 @@ internal sealed class CaptureWorker(
             if (options.Realtime && !spec.Source.IsLive)
             {
                 // A file played as if live: frame i is due at i / fps after the start.
-                var due = TimeSpan.FromSeconds(packet.FrameIndex / fps);
+                var due = TimeSpan.FromSeconds((packet.FrameIndex - firstIndex) / fps);
                 var wait = due - pacing.Elapsed;
                 if (wait > TimeSpan.Zero && cancellation.WaitHandle.WaitOne(wait))
                 {
@@ -272,6 +278,28 @@ internal sealed class CaptureWorker(
         }
 
         return nextIndex;
+    }
+
+    /// <summary>
+    /// A file that ends before the frame count its header announces has damaged or missing data: FFmpeg
+    /// skips packets it cannot demux or decode without telling which, so the shortfall is counted as
+    /// decode_error drops and reported once, and the run goes on with what could be read. Only containers
+    /// whose header states the count (AVI, MP4/MOV) are trusted; for others (MKV, TS, ...) OpenCV estimates it
+    /// from duration × rate, which is no evidence of damage.
+    /// </summary>
+    private void AccountForMissingFrames(VideoCapture capture, long read)
+    {
+        string extension = Path.GetExtension(spec.Source.Location).ToLowerInvariant();
+        if (capture.Info.FrameCount is not { } announced || read >= announced || extension is not (".avi" or ".mp4" or ".mov" or ".m4v"))
+        {
+            return;
+        }
+
+        long missing = announced - read;
+        state.CountDropped(missing);
+        metrics.Dropped(state, "capture", "decode_error", missing);
+        logger.LogWarning("{Stream}: {Source} ended after {Read} of the {Announced} frames it announces: {Missing} could not be read (damaged or truncated data) and are counted as decode_error",
+            state.Name, state.DisplaySource, read, announced, missing);
     }
 
     /// <summary>An image set: one frame per file. An unreadable image is skipped and counted, like a corrupt frame.</summary>

@@ -107,4 +107,6 @@ public sealed class StreamState
     }
 
     public void CountDropped() => Interlocked.Increment(ref _dropped);
+
+    public void CountDropped(long count) => Interlocked.Add(ref _dropped, count);
 }

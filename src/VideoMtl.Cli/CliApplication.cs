@@ -26,6 +26,7 @@ internal static class CliApplication
         root.Subcommands.Add(InferCommand.Create(output));
         root.Subcommands.Add(RunCommand.Create(output));
         root.Subcommands.Add(BenchCommand.Create(output));
+        root.Subcommands.Add(SoakCommand.Create(output));
 
         var parse = root.Parse(args);
         bool verbose = parse.GetValue(VerboseOption);

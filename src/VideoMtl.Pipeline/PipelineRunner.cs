@@ -90,7 +90,7 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
                 : Channel.CreateBounded<FramePacket>(new BoundedChannelOptions(2) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = true });
             sourceChannels.Add(($"source_{stream.Name}", perSource.Reader));
             captureTasks.Add(new CaptureWorker(options.Sources[i], stream, options, pool, perSource.Writer, metrics, _logger).Start(cancellation));
-            preprocessTasks.Add(new PreprocessWorker(perSource.Reader, ready.Writer, model.Letterbox, slots).RunAsync(CancellationToken.None));
+            preprocessTasks.Add(new PreprocessWorker(perSource.Reader, ready.Writer, model.Letterbox, slots, stream, pool, metrics).RunAsync(CancellationToken.None));
         }
 
         using var inference = new InferenceWorker(model, options, slots, ready.Reader, decoded.Writer, metrics, _logger);

@@ -55,7 +55,7 @@ public sealed class PipelineRunnerTests : IClassFixture<PipelineFixture>
         for (var deadline = DateTime.UtcNow.AddSeconds(60); DateTime.UtcNow < deadline && !running.IsCompleted; await Task.Delay(100))
         {
             live = exporter.Scrape();
-            if (live.Contains("videomtl_frames_processed_total{stream=\"a\"}", StringComparison.Ordinal))
+            if (live.Contains("videomtl_stream_up{stream=\"a\"} 1", StringComparison.Ordinal))
             {
                 break;
             }

@@ -55,7 +55,7 @@ public sealed class PipelineMetrics : IDisposable
             _captured.Add(0, Stream(s));
             _processed.Add(0, Stream(s));
             _reconnects.Add(0, Stream(s));
-            foreach (var (stage, reason) in new[] { ("capture", "queue_full"), ("capture", "decode_error") })
+            foreach (var (stage, reason) in new[] { ("capture", "queue_full"), ("capture", "decode_error"), ("preprocess", "stale") })
             {
                 _dropped.Add(0, Stream(s), new KeyValuePair<string, object?>("stage", stage), new KeyValuePair<string, object?>("reason", reason));
             }

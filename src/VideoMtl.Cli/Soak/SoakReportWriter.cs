@@ -1,0 +1,63 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace VideoMtl.Cli.Soak;
+
+/// <summary>The soak report as text (per-stream totals and the verdicts) and as JSON (every sample).</summary>
+internal static class SoakReportWriter
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public static string ToJson(SoakReport report) => JsonSerializer.Serialize(new
+    {
+        setup = new
+        {
+            streams = report.Totals.Count,
+            duration_seconds = report.Options.Duration.TotalSeconds,
+            interval_seconds = report.Options.Interval.TotalSeconds,
+            video = Path.GetFileName(report.Options.Video),
+            own_feeds = report.Options.Urls.Count == 0,
+            threads = report.Options.Threads,
+            max_batch = report.Options.MaxBatch,
+            mp4_output = report.Options.WriteVideo,
+            cores = report.Cores,
+        },
+        report.Totals,
+        mean_batch = Math.Round(report.MeanBatch, 2),
+        memory = new { early_peak_rss_bytes = report.ResidentPeaks.Early, late_peak_rss_bytes = report.ResidentPeaks.Late, growth = Math.Round(report.MemoryGrowth, 4), limit = SoakReport.MemoryGrowthLimit, plateaus = report.MemoryPlateaus },
+        latency = new { early_p99_ms = Math.Round(report.LatencyP99.Early, 1), late_p99_ms = Math.Round(report.LatencyP99.Late, 1), drift = Math.Round(report.LatencyDrift, 3), limit = SoakReport.LatencyDriftLimit, stable = report.LatencyStable },
+        report.Samples,
+    }, Json);
+
+    public static void WriteText(SoakReport report, TextWriter output)
+    {
+        var c = CultureInfo.InvariantCulture;
+        double seconds = report.Samples.Count == 0 ? 0 : report.Samples[^1].ElapsedSeconds;
+        output.WriteLine(string.Create(c, $"soak: {report.Totals.Count} live streams, {seconds:0} s, {report.Cores} cores, mean batch {report.MeanBatch:0.00}"));
+        output.WriteLine("| stream | frames in | frames out | dropped | reconnects |");
+        output.WriteLine("| ------ | --------: | ---------: | ------: | ---------: |");
+        foreach (var t in report.Totals)
+        {
+            output.WriteLine(string.Create(c, $"| {t.Name} | {t.In} | {t.Out} | {t.Dropped} | {t.Reconnects} |"));
+        }
+
+        output.WriteLine(string.Create(c, $"| all | {report.Totals.Sum(t => t.In)} | {report.Totals.Sum(t => t.Out)} | {report.Totals.Sum(t => t.Dropped)} | {report.Totals.Sum(t => t.Reconnects)} |"));
+        var (earlyRss, lateRss) = report.ResidentPeaks;
+        var (earlyP99, lateP99) = report.LatencyP99;
+        output.WriteLine(string.Create(c, $"memory: peak RSS {earlyRss / 1048576.0:0.0} MB early, {lateRss / 1048576.0:0.0} MB late ({report.MemoryGrowth:+0.0%;-0.0%}; limit +{SoakReport.MemoryGrowthLimit:0%}): {Verdict(report.MemoryPlateaus, "plateau", "still growing")}"));
+        output.WriteLine(string.Create(c, $"latency: p99 {earlyP99:0} ms early, {lateP99:0} ms late (x{report.LatencyDrift:0.00}; limit x{SoakReport.LatencyDriftLimit:0.00}): {Verdict(report.LatencyStable, "no drift", "drifting")}"));
+    }
+
+    private static string Verdict(bool? ok, string yes, string no) => ok switch
+    {
+        true => yes,
+        false => no,
+        null => "too short to judge (run a few intervals at least)",
+    };
+}

@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using VideoMtl.Pipeline;
+using VideoMtl.Pipeline.Sinks;
+using VideoMtl.Pipeline.Sources;
+
+namespace VideoMtl.Cli.Soak;
+
+/// <summary>
+/// Runs the pipeline against live feeds for a fixed time and samples it at a fixed interval: frames in,
+/// out and dropped per stream, capture-to-result latency percentiles, resident and managed memory. Without
+/// URLs it serves its own feeds: one ffmpeg per stream looping a video at its own rate as HTTP MJPEG on
+/// 127.0.0.1 (a real network source: the pipeline connects, decodes and may drop exactly as with a camera).
+/// </summary>
+internal sealed class SoakRunner(SoakOptions options, ILoggerFactory loggerFactory, TextWriter progress)
+{
+    public async Task<SoakReport> RunAsync(CancellationToken cancellation)
+    {
+        var feeds = new List<Process>();
+        var output = Path.Combine(Path.GetTempPath(), "videomtl-soak-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        try
+        {
+            var urls = options.Urls.Count > 0 ? options.Urls : await ServeFeedsAsync(feeds, cancellation).ConfigureAwait(false);
+            var latency = new LatencySink();
+            var pipeline = new PipelineOptions
+            {
+                Sources = urls.Select((u, i) => SourceSpec.Parse($"s{i + 1}={u}")).ToList(),
+                OutputDirectory = output,
+                ModelPath = options.ModelPath,
+                IntraOpThreads = options.Threads,
+                MaxBatch = options.MaxBatch,
+                WriteVideo = options.WriteVideo,
+                WriteNdjson = true,
+            };
+            var runner = new PipelineRunner(pipeline, loggerFactory, [latency]);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            var run = runner.RunAsync(stop.Token);
+            var samples = new List<SoakSample>();
+            var clock = Stopwatch.StartNew();
+            var previous = new Dictionary<string, SoakStreamCounts>();
+            progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"soak: {urls.Count} live streams for {options.Duration.TotalMinutes:0.#} min, a sample every {options.Interval.TotalSeconds:0} s"));
+            progress.WriteLine("soak:   time |  in/s | out/s | drop/s | p50 ms | p99 ms |  RSS MB | heap MB");
+            while (clock.Elapsed < options.Duration && !run.IsCompleted)
+            {
+                var wait = options.Interval - TimeSpan.FromTicks(clock.Elapsed.Ticks % options.Interval.Ticks);
+                await Task.WhenAny(run, Task.Delay(wait, cancellation)).ConfigureAwait(false);
+                if (cancellation.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                var sample = Sample(runner, latency, clock.Elapsed, previous);
+                samples.Add(sample);
+                double seconds = options.Interval.TotalSeconds;
+                progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"soak: {sample.ElapsedSeconds,5:0} s | {sample.Streams.Sum(s => s.In) / seconds,5:0.0} | {sample.Streams.Sum(s => s.Out) / seconds,5:0.0} | {sample.Streams.Sum(s => s.Dropped) / seconds,6:0.0} | {sample.LatencyP50Ms,6:0} | {sample.LatencyP99Ms,6:0} | {sample.ResidentBytes / 1048576.0,7:0.0} | {sample.ManagedHeapBytes / 1048576.0,7:0.0}"));
+            }
+
+            stop.Cancel();
+            var summary = await run.ConfigureAwait(false);
+            var totals = summary.Streams.Select(s => new SoakStreamCounts(s.Name, s.Captured, s.Processed, s.Dropped, s.Reconnects)).ToList();
+            return new SoakReport(options, samples, totals, summary.MeanBatchSize, Environment.ProcessorCount);
+        }
+        finally
+        {
+            foreach (var feed in feeds)
+            {
+                if (!feed.HasExited)
+                {
+                    feed.Kill(entireProcessTree: true);
+                    feed.WaitForExit(5000);
+                }
+
+                feed.Dispose();
+            }
+
+            try
+            {
+                Directory.Delete(output, recursive: true);
+            }
+            catch (IOException)
+            {
+                // a leftover temp folder is not worth failing the report over
+            }
+        }
+    }
+
+    private static SoakSample Sample(PipelineRunner runner, LatencySink latency, TimeSpan elapsed, Dictionary<string, SoakStreamCounts> previous)
+    {
+        var streams = new List<SoakStreamCounts>();
+        foreach (var s in runner.Streams)
+        {
+            var now = new SoakStreamCounts(s.Name, s.Captured, s.Processed, s.Dropped, s.Reconnects);
+            var before = previous.GetValueOrDefault(s.Name) ?? new SoakStreamCounts(s.Name, 0, 0, 0, 0);
+            streams.Add(new SoakStreamCounts(s.Name, now.In - before.In, now.Out - before.Out, now.Dropped - before.Dropped, now.Reconnects - before.Reconnects));
+            previous[s.Name] = now;
+        }
+
+        var sorted = latency.TakeSorted();
+        using var process = Process.GetCurrentProcess();
+        return new SoakSample(
+            Math.Round(elapsed.TotalSeconds, 1),
+            streams,
+            sorted.Count,
+            Percentile(sorted, 0.50),
+            Percentile(sorted, 0.99),
+            sorted.Count == 0 ? 0 : sorted[^1],
+            process.WorkingSet64,
+            GC.GetTotalMemory(forceFullCollection: false),
+            GC.CollectionCount(2));
+    }
+
+    /// <summary>Nearest-rank percentile of sorted values (0 when there are none).</summary>
+    internal static double Percentile(IReadOnlyList<double> sorted, double quantile)
+    {
+        if (sorted.Count == 0)
+        {
+            return 0;
+        }
+
+        int rank = (int)Math.Ceiling(quantile * sorted.Count);
+        return sorted[Math.Clamp(rank - 1, 0, sorted.Count - 1)];
+    }
+
+    /// <summary>One ffmpeg per stream, each serving the video looped at its own rate; returns their URLs once all listen.</summary>
+    private async Task<IReadOnlyList<string>> ServeFeedsAsync(List<Process> feeds, CancellationToken cancellation)
+    {
+        var urls = new List<string>();
+        for (int i = 0; i < options.Streams; i++)
+        {
+            int port = FreePort();
+            string url = $"http://127.0.0.1:{port}/feed.mjpg";
+            var start = new ProcessStartInfo("ffmpeg")
+            {
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (string arg in (string[])["-nostdin", "-loglevel", "error", "-re", "-stream_loop", "-1", "-i", options.Video, "-q:v", "5", "-f", "mpjpeg", "-listen", "1", url])
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            try
+            {
+                feeds.Add(Process.Start(start) ?? throw new UserError("ffmpeg did not start"));
+            }
+            catch (System.ComponentModel.Win32Exception e)
+            {
+                throw new UserError("ffmpeg is not installed: run ./setup.sh (or give live feeds with --url)", e);
+            }
+
+            urls.Add(url);
+        }
+
+        for (var deadline = DateTime.UtcNow.AddSeconds(20); ; await Task.Delay(100, cancellation).ConfigureAwait(false))
+        {
+            if (feeds.FirstOrDefault(f => f.HasExited) is { } dead)
+            {
+                throw new UserError($"an ffmpeg feed exited at start: {(await dead.StandardError.ReadToEndAsync(cancellation).ConfigureAwait(false)).Trim()}");
+            }
+
+            if (urls.All(u => IsListening(new Uri(u).Port)))
+            {
+                return urls;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new UserError("the ffmpeg feeds did not start listening within 20 s");
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Whether a socket listens on the port (state 0A in /proc/net/tcp), without connecting: ffmpeg -listen 1 serves its first connection only.</summary>
+    private static bool IsListening(int port)
+    {
+        string hexPort = ":" + port.ToString("X4", CultureInfo.InvariantCulture);
+        return File.ReadLines("/proc/net/tcp").Skip(1).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Any(f => f.Length > 3 && f[1].EndsWith(hexPort, StringComparison.Ordinal) && f[3] == "0A");
+    }
+}

@@ -29,6 +29,16 @@ internal static class RepositoryPaths
     /// <summary>Where TensorRT engines are cached unless configured: building one takes minutes.</summary>
     public static string DefaultTensorRtEngineCache => Path.Combine(CacheDirectory, "tensorrt");
 
+    /// <summary>The shared media folder: <c>$VIDEOMTL_SHARED_DIR/media</c>, else <c>../shared/media</c> beside the installation.</summary>
+    public static string SharedMedia
+    {
+        get
+        {
+            string? shared = Environment.GetEnvironmentVariable("VIDEOMTL_SHARED_DIR");
+            return Path.Combine(string.IsNullOrEmpty(shared) ? Path.Combine(Root, "..", "shared") : shared, "media");
+        }
+    }
+
     public static string DefaultModel => Path.Combine(Root, "models", DefaultModelFileName);
 
     /// <summary>The --model value, or the default model; a missing file is a <see cref="UserError"/> with the fix.</summary>

@@ -30,7 +30,7 @@ internal static class BenchCommand
         {
             bool verbose = parse.GetValue(CliApplication.VerboseOption);
             using var loggerFactory = CliLogging.Create(verbose);
-            string file = parse.GetValue(source) ?? DefaultSource();
+            string file = parse.GetValue(source) ?? Path.Combine(RepositoryPaths.SharedMedia, "vtest.avi");
             if (!File.Exists(file))
             {
                 throw new UserError($"--source {file}: file not found; give a video file to measure on");
@@ -81,11 +81,5 @@ internal static class BenchCommand
         {
             throw new UserError(e.Message, e);
         }
-    }
-
-    private static string DefaultSource()
-    {
-        string? shared = Environment.GetEnvironmentVariable("VIDEOMTL_SHARED_DIR");
-        return Path.Combine(string.IsNullOrEmpty(shared) ? Path.Combine(RepositoryPaths.Root, "..", "shared") : shared, "media", "vtest.avi");
     }
 }

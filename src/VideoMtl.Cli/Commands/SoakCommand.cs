@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using VideoMtl.Cli.Soak;
 
 namespace VideoMtl.Cli.Commands;
@@ -37,7 +38,7 @@ internal static class SoakCommand
                 throw new UserError($"--streams {count} is out of range: use 1..64");
             }
 
-            string file = parse.GetValue(video) ?? Path.Combine(SharedMedia(), "vtest.avi");
+            string file = parse.GetValue(video) ?? Path.Combine(RepositoryPaths.SharedMedia, "vtest.avi");
             if (given.Length == 0 && !File.Exists(file))
             {
                 throw new UserError($"--video {file}: file not found; give a video for the feeds to loop");
@@ -57,7 +58,19 @@ internal static class SoakCommand
             }
 
             var options = new SoakOptions(given, file, count, RepositoryPaths.ResolveModel(parse.GetValue(model)), runFor, every, parse.GetValue(threads), batch, parse.GetValue(withVideo));
-            var report = await new SoakRunner(options, loggerFactory, Console.Error).RunAsync(cancellation).ConfigureAwait(false);
+            // Ctrl+C / SIGTERM end the soak early with a report, and the ffmpeg feeds are always stopped.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            });
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            });
+            var report = await new SoakRunner(options, loggerFactory, Console.Error).RunAsync(stop.Token).ConfigureAwait(false);
             SoakReportWriter.WriteText(report, output);
             if (parse.GetValue(json) is { } path)
             {
@@ -79,11 +92,5 @@ internal static class SoakCommand
         return double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && value > 0 && value * scale <= 7 * 24 * 3600
             ? TimeSpan.FromSeconds(value * scale)
             : throw new UserError($"{option} '{text}' is not a duration: use e.g. 90s, 10m or 1h");
-    }
-
-    private static string SharedMedia()
-    {
-        string? shared = Environment.GetEnvironmentVariable("VIDEOMTL_SHARED_DIR");
-        return Path.Combine(string.IsNullOrEmpty(shared) ? Path.Combine(RepositoryPaths.Root, "..", "shared") : shared, "media");
     }
 }

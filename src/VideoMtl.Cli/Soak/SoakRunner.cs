@@ -41,13 +41,19 @@ internal sealed class SoakRunner(SoakOptions options, ILoggerFactory loggerFacto
             var previous = new Dictionary<string, SoakStreamCounts>();
             progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"soak: {urls.Count} live streams for {options.Duration.TotalMinutes:0.#} min, a sample every {options.Interval.TotalSeconds:0} s"));
             progress.WriteLine("soak:   time |  in/s | out/s | drop/s | p50 ms | p99 ms |  RSS MB | heap MB");
-            while (clock.Elapsed < options.Duration && !run.IsCompleted)
+            int planned = Math.Max(1, (int)(options.Duration / options.Interval));
+            while (samples.Count < planned && !run.IsCompleted)
             {
-                var wait = options.Interval - TimeSpan.FromTicks(clock.Elapsed.Ticks % options.Interval.Ticks);
-                await Task.WhenAny(run, Task.Delay(wait, cancellation)).ConfigureAwait(false);
-                if (cancellation.IsCancellationRequested)
+                // Sample k is due at k × interval from the start; timers may fire a little early, so wait out the rest.
+                var due = options.Interval * (samples.Count + 1);
+                while (clock.Elapsed < due && !run.IsCompleted && !cancellation.IsCancellationRequested)
                 {
-                    break;
+                    await Task.WhenAny(run, Task.Delay(due - clock.Elapsed, cancellation)).ConfigureAwait(false);
+                }
+
+                if (cancellation.IsCancellationRequested || run.IsCompleted)
+                {
+                    break; // stopped early (Ctrl+C) or the feeds ended: report what was sampled
                 }
 
                 var sample = Sample(runner, latency, clock.Elapsed, previous);

@@ -1,0 +1,61 @@
+using System.Text.Json;
+using VideoMtl.Cli.Commands;
+using VideoMtl.Cli.Soak;
+using VideoMtl.TestSupport;
+
+namespace VideoMtl.Cli.Tests;
+
+public sealed class SoakCommandTests : IClassFixture<InferCommandTests.BuiltModel>
+{
+    private readonly InferCommandTests.BuiltModel _model;
+
+    public SoakCommandTests(InferCommandTests.BuiltModel model)
+    {
+        _model = model;
+    }
+
+    [Fact]
+    public async Task A_short_soak_samples_every_interval_and_leaves_no_feed_running()
+    {
+        using var work = new TemporaryDirectory();
+        string json = work.File("soak.json");
+
+        var (exit, stdout, stderr) = CliProcess.Run(null, "soak", "--streams", "2", "--duration", "16s", "--interval", "4s", "--model", _model.Path, "--json", json);
+
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("| all |", stdout, StringComparison.Ordinal);
+        using var report = JsonDocument.Parse(File.ReadAllText(json));
+        var samples = report.RootElement.GetProperty("samples").EnumerateArray().ToList();
+        Assert.Equal(4, samples.Count); // one per interval, none extra
+        Assert.All(samples.Skip(1), s => Assert.True(s.GetProperty("latency_count").GetInt32() > 0, "frames reach the sinks in every interval"));
+        var totals = report.RootElement.GetProperty("totals").EnumerateArray().ToList();
+        Assert.Equal(2, totals.Count);
+        Assert.All(totals, t => Assert.True(t.GetProperty("out").GetInt64() > 0 && t.GetProperty("in").GetInt64() >= t.GetProperty("out").GetInt64()));
+        var (_, processes) = await Tool.RunAsync("ps", ["-eo", "args"], null);
+        Assert.DoesNotContain(processes.Split('\n'), p => p.Contains("ffmpeg", StringComparison.Ordinal) && p.Contains("-listen", StringComparison.Ordinal) && p.Contains("feed.mjpg", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("90s", 90)]
+    [InlineData("10m", 600)]
+    [InlineData("1.5h", 5400)]
+    [InlineData("45", 45)]
+    public void Durations_read_as_people_write_them(string text, double seconds) =>
+        Assert.Equal(seconds, SoakCommand.ParseDuration(text, "--duration").TotalSeconds);
+
+    [Theory]
+    [InlineData("soon")]
+    [InlineData("-5m")]
+    [InlineData("0s")]
+    public void Bad_durations_are_named(string text) =>
+        Assert.Contains("--duration", Assert.Throws<UserError>(() => SoakCommand.ParseDuration(text, "--duration")).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void Percentiles_are_nearest_rank()
+    {
+        double[] values = [.. Enumerable.Range(1, 100).Select(i => (double)i)];
+        Assert.Equal(50, SoakRunner.Percentile(values, 0.50));
+        Assert.Equal(99, SoakRunner.Percentile(values, 0.99));
+        Assert.Equal(0, SoakRunner.Percentile([], 0.99));
+    }
+}

@@ -32,7 +32,7 @@ public sealed class SoakCommandTests : IClassFixture<InferCommandTests.BuiltMode
         Assert.Equal(2, totals.Count);
         Assert.All(totals, t => Assert.True(t.GetProperty("out").GetInt64() > 0 && t.GetProperty("in").GetInt64() >= t.GetProperty("out").GetInt64()));
         var (_, processes) = await Tool.RunAsync("ps", ["-eo", "args"], null);
-        Assert.DoesNotContain(processes.Split('\n'), p => p.Contains("ffmpeg", StringComparison.Ordinal) && p.Contains("-listen", StringComparison.Ordinal) && p.Contains("feed.mjpg", StringComparison.Ordinal));
+        Assert.DoesNotContain(processes.Split('\n'), p => p.Contains("ffmpeg", StringComparison.Ordinal) && p.Contains("videomtl-soak-feed", StringComparison.Ordinal));
     }
 
     [Theory]

@@ -136,7 +136,7 @@ internal sealed class SoakRunner(SoakOptions options, ILoggerFactory loggerFacto
         for (int i = 0; i < options.Streams; i++)
         {
             int port = FreePort();
-            string url = $"http://127.0.0.1:{port}/feed.mjpg";
+            string url = $"http://127.0.0.1:{port}/videomtl-soak-feed{i + 1}.mjpg"; // a name the soak test can tell apart
             var start = new ProcessStartInfo("ffmpeg")
             {
                 RedirectStandardInput = true,

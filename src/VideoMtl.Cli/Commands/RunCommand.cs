@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using VideoMtl.Cli.Configuration;
 using VideoMtl.Cli.Http;
@@ -93,17 +92,7 @@ internal static class RunCommand
                 logger.LogDebug("settings from {File}", settingsFile);
             }
 
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-            {
-                context.Cancel = true; // we exit ourselves once everything is flushed
-                stop.Cancel();
-            });
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
-            {
-                context.Cancel = true;
-                stop.Cancel();
-            });
+            using var stop = new StopSignal(cancellation); // drain, flush NDJSON and finalize every mp4 before exiting
 
             using var exporter = new PrometheusTextExporter(PipelineMetrics.MeterName, PipelineMetrics.Buckets);
             using var preview = settings.Http.Port != 0 ? new PreviewSink(options.Sources.Select(s => s.Name)) : null;

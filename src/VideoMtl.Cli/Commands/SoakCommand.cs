@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using VideoMtl.Cli.Soak;
 
 namespace VideoMtl.Cli.Commands;
@@ -59,17 +58,7 @@ internal static class SoakCommand
 
             var options = new SoakOptions(given, file, count, RepositoryPaths.ResolveModel(parse.GetValue(model)), runFor, every, parse.GetValue(threads), batch, parse.GetValue(withVideo));
             // Ctrl+C / SIGTERM end the soak early with a report, and the ffmpeg feeds are always stopped.
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
-            {
-                context.Cancel = true;
-                stop.Cancel();
-            });
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-            {
-                context.Cancel = true;
-                stop.Cancel();
-            });
+            using var stop = new StopSignal(cancellation);
             var report = await new SoakRunner(options, loggerFactory, Console.Error).RunAsync(stop.Token).ConfigureAwait(false);
             SoakReportWriter.WriteText(report, output);
             if (parse.GetValue(json) is { } path)

@@ -32,7 +32,7 @@ public sealed class NdjsonSink(string directory, ModelDescription model) : IFram
             _files[packet.Stream] = file;
         }
 
-        file.CheckStillThere();
+        file.Watch.Check();
 
         _line.Clear();
         // One writer for every line (Reset), and a static callback with the packet as state: no per-frame garbage.

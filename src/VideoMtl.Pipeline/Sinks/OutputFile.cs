@@ -1,42 +1,21 @@
-using System.Diagnostics;
-
 namespace VideoMtl.Pipeline.Sinks;
 
 /// <summary>
 /// One stream's NDJSON file: unbuffered, one write call per line, and the length after the last whole line
-/// kept so a failed write can be cut back. Notices when its file is deleted under it (every two seconds,
-/// one stat), since writes to an unlinked file succeed and would silently go nowhere.
+/// kept so a failed write can be cut back, and a <see cref="DeletedFileWatch"/> on it.
 /// </summary>
 internal sealed class OutputFile : IDisposable
 {
-    private static readonly long CheckInterval = Stopwatch.Frequency * 2;
-
     private readonly FileStream _stream;
     private long _wholeLength;
-    private long _lastCheck = Stopwatch.GetTimestamp();
 
     public OutputFile(string path)
     {
-        Path = path;
+        Watch = new DeletedFileWatch(path);
         _stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
     }
 
-    public string Path { get; }
-
-    public void CheckStillThere()
-    {
-        long now = Stopwatch.GetTimestamp();
-        if (now - _lastCheck < CheckInterval)
-        {
-            return;
-        }
-
-        _lastCheck = now;
-        if (!File.Exists(Path))
-        {
-            throw new IOException($"{Path} was removed while being written (was the output folder deleted?)");
-        }
-    }
+    public DeletedFileWatch Watch { get; }
 
     public void WriteLine(ReadOnlySpan<byte> line)
     {

@@ -54,7 +54,7 @@ public sealed class VideoFileSink(string directory, ILogger logger) : IFrameSink
             _outputs[packet.Stream] = output;
         }
 
-        output.CheckStillThere();
+        output.Watch.Check();
         var image = packet.Image;
         if (image.Width != output.Writer.Width || image.Height != output.Writer.Height)
         {
@@ -111,7 +111,7 @@ public sealed class VideoFileSink(string directory, ILogger logger) : IFrameSink
             }
             catch (VisionException e)
             {
-                logger.LogWarning("{Stream}: closing {Path} after the failure failed too: {Message}", stream.Name, output.Path, e.Message);
+                logger.LogWarning("{Stream}: closing {Path} after the failure failed too: {Message}", stream.Name, output.Watch.Path, e.Message);
             }
         }
     }
@@ -131,11 +131,10 @@ public sealed class VideoFileSink(string directory, ILogger logger) : IFrameSink
     private sealed class Output(VideoWriter writer, string path, double fps, long origin) : IDisposable
     {
         private ImageBuffer? _scratch;
-        private long _lastCheck = Stopwatch.GetTimestamp();
 
         public VideoWriter Writer { get; } = writer;
 
-        public string Path { get; } = path;
+        public DeletedFileWatch Watch { get; } = new(path);
 
         public double Fps { get; } = fps;
 
@@ -153,22 +152,6 @@ public sealed class VideoFileSink(string directory, ILogger logger) : IFrameSink
 
         /// <summary>Where a frame of another size is scaled to the writer's size; made on first need.</summary>
         public ImageBuffer Scratch => _scratch ??= ImageBuffer.CreateEmpty();
-
-        /// <summary>Every two seconds, one stat: an mp4 deleted under the writer would take every later frame with it unseen.</summary>
-        public void CheckStillThere()
-        {
-            long now = Stopwatch.GetTimestamp();
-            if (now - _lastCheck < Stopwatch.Frequency * 2)
-            {
-                return;
-            }
-
-            _lastCheck = now;
-            if (!File.Exists(Path))
-            {
-                throw new IOException($"{Path} was removed while being written (was the output folder deleted?)");
-            }
-        }
 
         public void Dispose()
         {

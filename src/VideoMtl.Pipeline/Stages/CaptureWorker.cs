@@ -53,12 +53,9 @@ internal sealed class CaptureWorker(
             {
                 RunFile(cancellation);
             }
-
-            state.Status = StreamStatus.Completed;
         }
         catch (OperationCanceledException)
         {
-            state.Status = StreamStatus.Completed;
         }
         catch (VisionException e)
         {
@@ -68,7 +65,12 @@ internal sealed class CaptureWorker(
         }
         finally
         {
-            state.Completed = true;
+            // Ended, stopped by the run, or (for an unexpected error, rethrown to the run) gave up: not up any more.
+            if (state.Status != StreamStatus.Failed)
+            {
+                state.Status = StreamStatus.Completed;
+            }
+
             output.TryComplete();
         }
     }
@@ -358,6 +360,7 @@ internal sealed class CaptureWorker(
         {
             Resumed();
         }
+
         packet.DecodeMs = Stopwatch.GetElapsedTime(readStarted, packet.CapturedAt).TotalMilliseconds;
         state.CountCaptured();
         metrics.Captured(state);

@@ -49,8 +49,8 @@ public sealed class StreamState
 
     public long Dropped => Interlocked.Read(ref _dropped);
 
-    /// <summary>Capture has stopped for good (the source ended, failed, or the run stopped); set once by its capture task.</summary>
-    public bool Completed { get; set; }
+    /// <summary>Capture has stopped for good (the source ended, failed, or the run stopped).</summary>
+    public bool Completed => Status is StreamStatus.Completed or StreamStatus.Failed;
 
     /// <summary>Written by the stream's capture thread, read by metrics and HTTP.</summary>
     public StreamStatus Status

@@ -187,7 +187,7 @@ vm_status vm_mat_fit_into(const vm_mat* src, vm_mat* dst, int32_t width, int32_t
         double scale = std::min(static_cast<double>(width) / bgr.cols, static_cast<double>(height) / bgr.rows);
         int w = std::max(1, std::min(width, static_cast<int>(std::lround(bgr.cols * scale))));
         int h = std::max(1, std::min(height, static_cast<int>(std::lround(bgr.rows * scale))));
-        // Resize into a temporary first: src and dst may share the caller's pooled buffer sizes but never memory.
+        // Resize into a temporary first, so dst may even be src (create() below may reallocate it).
         cv::Mat resized;
         cv::resize(bgr, resized, cv::Size(w, h), 0, 0, scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
         cv::Mat& target = mat_of(dst);

@@ -27,6 +27,9 @@ public sealed class SoakCommandTests : IClassFixture<InferCommandTests.BuiltMode
         using var report = JsonDocument.Parse(File.ReadAllText(json));
         var samples = report.RootElement.GetProperty("samples").EnumerateArray().ToList();
         Assert.Equal(4, samples.Count); // one per interval, none extra
+        // Four intervals are too few to judge memory or drift: no verdict, so a busy machine cannot fail the run.
+        Assert.Equal(JsonValueKind.Null, report.RootElement.GetProperty("memory").GetProperty("plateaus").ValueKind);
+        Assert.Equal(JsonValueKind.Null, report.RootElement.GetProperty("latency").GetProperty("stable").ValueKind);
         Assert.All(samples.Skip(1), s => Assert.True(s.GetProperty("latency_count").GetInt32() > 0, "frames reach the sinks in every interval"));
         var totals = report.RootElement.GetProperty("totals").EnumerateArray().ToList();
         Assert.Equal(2, totals.Count);

@@ -13,6 +13,12 @@ internal sealed record SoakReport(SoakOptions Options, IReadOnlyList<SoakSample>
     /// <summary>p99 latency late in the run may be at most this multiple of p99 early in the run.</summary>
     public const double LatencyDriftLimit = 1.25;
 
+    /// <summary>
+    /// Steady samples needed before either verdict is given: two per third of the run at least. With fewer,
+    /// one noisy interval (a busy machine, the model still warming) would decide the verdict alone.
+    /// </summary>
+    public const int MinimumSteadySamples = 6;
+
     private List<SoakSample> Steady => Samples.Skip(Math.Max(1, Samples.Count / 10)).ToList();
 
     /// <summary>Highest RSS in the first and in the second half of the steady part.</summary>
@@ -41,10 +47,10 @@ internal sealed record SoakReport(SoakOptions Options, IReadOnlyList<SoakSample>
 
     public double LatencyDrift => LatencyP99.Early == 0 ? 0 : LatencyP99.Late / LatencyP99.Early;
 
-    /// <summary>Null when there were too few samples to judge (a run shorter than a few intervals).</summary>
-    public bool? MemoryPlateaus => Steady.Count < 2 ? null : MemoryGrowth <= MemoryGrowthLimit;
+    /// <summary>Null when there were too few samples to judge (fewer than <see cref="MinimumSteadySamples"/> after warm-up).</summary>
+    public bool? MemoryPlateaus => Steady.Count < MinimumSteadySamples ? null : MemoryGrowth <= MemoryGrowthLimit;
 
-    public bool? LatencyStable => Steady.Count < 3 ? null : LatencyDrift <= LatencyDriftLimit;
+    public bool? LatencyStable => Steady.Count < MinimumSteadySamples ? null : LatencyDrift <= LatencyDriftLimit;
 
     private static double Median(IEnumerable<double> values)
     {

@@ -58,6 +58,6 @@ internal static class SoakReportWriter
     {
         true => yes,
         false => no,
-        null => "too short to judge (run a few intervals at least)",
+        null => $"too short to judge (needs {SoakReport.MinimumSteadySamples} samples after the warm-up: a longer --duration or a shorter --interval)",
     };
 }

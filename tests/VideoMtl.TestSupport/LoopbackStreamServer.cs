@@ -64,7 +64,9 @@ public sealed class LoopbackStreamServer : IDisposable
             try
             {
                 // ffmpeg -listen 1 serves the first connection only, so probe RTSP alone by connecting;
-                // for ffmpeg, a listening socket shows up in /proc/net/tcp without being consumed.
+                // for ffmpeg, a listening socket shows up in /proc/net/tcp without being consumed. On a
+                // restart the pipeline, which keeps retrying, may connect before the first probe: ffmpeg
+                // then closes its listening socket, so an accepted connection on the port counts as started.
                 if (uri.Scheme == "rtsp")
                 {
                     using var client = new System.Net.Sockets.TcpClient();
@@ -72,7 +74,7 @@ public sealed class LoopbackStreamServer : IDisposable
                     return;
                 }
 
-                if (IsListening(uri.Port))
+                if (IsServing(uri.Port))
                 {
                     return;
                 }
@@ -106,11 +108,14 @@ public sealed class LoopbackStreamServer : IDisposable
 
     public void Dispose() => Stop();
 
-    /// <summary>Whether some socket listens on 127.0.0.1:port (state 0A in /proc/net/tcp).</summary>
-    private static bool IsListening(int port)
+    /// <summary>
+    /// Whether a socket whose local end is 127.0.0.1:port listens (state 0A in /proc/net/tcp) or has
+    /// accepted a connection (state 01 with the port as the local address, i.e. the server's side).
+    /// </summary>
+    private static bool IsServing(int port)
     {
         string hexPort = ":" + port.ToString("X4", CultureInfo.InvariantCulture);
         return File.ReadLines("/proc/net/tcp").Skip(1).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Any(f => f.Length > 3 && f[1].EndsWith(hexPort, StringComparison.Ordinal) && f[3] == "0A");
+            .Any(f => f.Length > 3 && f[1].EndsWith(hexPort, StringComparison.Ordinal) && f[3] is "0A" or "01");
     }
 }

@@ -15,7 +15,8 @@ CACHE_DIR=${VIDEOMTL_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/videomtl}
 ORT_DIR=$CACHE_DIR/onnxruntime/$ORT_VERSION
 ORT_LIB=$ORT_DIR/libonnxruntime.so.1
 APT_PACKAGES=(libopencv-dev cmake g++ make pkg-config ffmpeg libonnx-dev prometheus ca-certificates
-  gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-base gstreamer1.0-plugins-good)
+  gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly)
 QUIET=0
 [ "${1:-}" = "--quiet" ] && QUIET=1
 

@@ -48,7 +48,7 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
 
         if (options.WriteVideo)
         {
-            sinks.Add(new VideoFileSink(options.OutputDirectory, _logger));
+            sinks.Add(new VideoFileSink(options.OutputDirectory, _logger, options.VideoPreset));
         }
 
         sinks.AddRange(extraSinks ?? []);

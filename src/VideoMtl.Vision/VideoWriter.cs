@@ -4,18 +4,28 @@ using VideoMtl.Vision.Interop;
 namespace VideoMtl.Vision;
 
 /// <summary>
-/// Writes BGR frames to a video file through OpenCV's FFmpeg backend. Disposing finalizes the file
-/// (an mp4 is only playable after that), so always dispose, also on cancellation.
+/// Writes BGR frames to a video file through OpenCV. H.264 goes through OpenCV's GStreamer backend with
+/// x264 at a chosen speed preset when GStreamer's x264enc is installed (OpenCV 4.6's FFmpeg writer cannot
+/// be given a preset and always pays for "medium"), else through the FFmpeg backend; mp4v is the last
+/// resort. Disposing finalizes the file (an mp4 is only playable after that), so always dispose, also on
+/// cancellation.
 /// </summary>
 public sealed unsafe class VideoWriter : IDisposable
 {
     private readonly WriterSafeHandle _handle;
 
-    private VideoWriter(WriterSafeHandle handle, string path, string codec, int width, int height)
+    /// <summary>The x264 presets, fastest first; <see cref="FfmpegPreset"/> instead means FFmpeg's own H.264 writer.</summary>
+    public static readonly IReadOnlyList<string> X264Presets = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"];
+
+    /// <summary>The preset value that skips GStreamer and writes through OpenCV's FFmpeg backend.</summary>
+    public const string FfmpegPreset = "ffmpeg";
+
+    private VideoWriter(WriterSafeHandle handle, string path, string codec, string encoder, int width, int height)
     {
         _handle = handle;
         Path = path;
         Codec = codec;
+        Encoder = encoder;
         Width = width;
         Height = height;
     }
@@ -25,16 +35,25 @@ public sealed unsafe class VideoWriter : IDisposable
     /// <summary>The fourcc actually used: "avc1" (H.264) when FFmpeg can encode it, else "mp4v".</summary>
     public string Codec { get; }
 
+    /// <summary>What encodes, for logs: e.g. "H.264, x264 veryfast (GStreamer)" or "avc1 (H.264, FFmpeg)".</summary>
+    public string Encoder { get; }
+
     public int Width { get; }
 
     public int Height { get; }
 
     public long FramesWritten { get; private set; }
 
-    /// <param name="fourcc">Four characters, or null to pick H.264 and fall back to mp4v.</param>
-    public static VideoWriter Open(string path, int width, int height, double fps, string? fourcc = null)
+    /// <param name="fourcc">Four characters (FFmpeg backend), or null to pick H.264 and fall back to mp4v.</param>
+    /// <param name="preset">An x264 preset from <see cref="X264Presets"/> (null: veryfast), or <see cref="FfmpegPreset"/>.</param>
+    public static VideoWriter Open(string path, int width, int height, double fps, string? fourcc = null, string? preset = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        if (preset is not null && preset != FfmpegPreset && !X264Presets.Contains(preset))
+        {
+            throw new ArgumentException($"unknown video preset '{preset}': use one of {string.Join(", ", X264Presets)} or {FfmpegPreset}", nameof(preset));
+        }
+
         string? directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
         if (directory is not null && !Directory.Exists(directory))
         {
@@ -43,14 +62,18 @@ public sealed unsafe class VideoWriter : IDisposable
 
         byte[] pathBytes = Encoding.UTF8.GetBytes(path + "\0");
         byte[]? fourccBytes = fourcc is null ? null : Encoding.ASCII.GetBytes(fourcc + "\0");
+        byte[]? presetBytes = preset is null ? null : Encoding.ASCII.GetBytes(preset + "\0");
+        const int EncoderCapacity = 96;
         byte* used = stackalloc byte[8];
+        byte* encoder = stackalloc byte[EncoderCapacity];
         int status;
         WriterSafeHandle handle;
         fixed (byte* p = pathBytes)
         fixed (byte* f = fourccBytes)
+        fixed (byte* s = presetBytes)
         {
-            var options = new VmWriterOptions { Path = p, Fourcc = f, Fps = fps, Width = width, Height = height, IsColor = 1 };
-            status = NativeMethods.vm_writer_open(options, out handle, used);
+            var options = new VmWriterOptions { Path = p, Fourcc = f, Preset = s, Fps = fps, Width = width, Height = height, IsColor = 1 };
+            status = NativeMethods.vm_writer_open(options, out handle, used, encoder, EncoderCapacity);
         }
 
         if (status != NativeStatus.Ok)
@@ -62,7 +85,7 @@ public sealed unsafe class VideoWriter : IDisposable
                 : failure;
         }
 
-        return new VideoWriter(handle, path, new string((sbyte*)used), width, height);
+        return new VideoWriter(handle, path, new string((sbyte*)used), new string((sbyte*)encoder), width, height);
     }
 
     public void Write(ImageBuffer frame)

@@ -37,4 +37,20 @@ public static class MediaProbe
             ? (int.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture))
             : throw new InvalidDataException($"ffprobe cannot read {path} (exit {process.ExitCode})");
     }
+
+    /// <summary>Codec name (e.g. "h264") and frame rate (e.g. "15/1") of the first video stream.</summary>
+    public static (string Codec, string FrameRate) CodecAndRate(string path)
+    {
+        var start = new ProcessStartInfo("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=codec_name,r_frame_rate", "-of", "csv=p=0", path])
+        {
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("ffprobe did not start");
+        string[] parts = process.StandardOutput.ReadToEnd().Trim().Split(',');
+        process.WaitForExit();
+        return process.ExitCode == 0 && parts.Length == 2
+            ? (parts[0], parts[1])
+            : throw new InvalidDataException($"ffprobe cannot read {path} (exit {process.ExitCode})");
+    }
 }

@@ -4,15 +4,22 @@ namespace VideoMtl.Vision.Tests;
 
 public sealed class VideoWriterTests
 {
-    [Fact]
-    public void Writes_an_mp4_that_reads_back_with_the_same_frames()
+    // setup.sh installs GStreamer's x264enc, so the default and every preset must take the GStreamer path;
+    // "ffmpeg" must take OpenCV's FFmpeg writer. Each must give the same playable H.264 file.
+    [Theory]
+    [InlineData(null, "H.264, x264 veryfast (GStreamer)")]
+    [InlineData("ultrafast", "H.264, x264 ultrafast (GStreamer)")]
+    [InlineData("medium", "H.264, x264 medium (GStreamer)")]
+    [InlineData("ffmpeg", "avc1 (H.264, FFmpeg)")]
+    public void Writes_an_mp4_that_reads_back_with_the_same_frames(string? preset, string encoder)
     {
         using var temp = new TemporaryDirectory();
         string path = temp.File("out.mp4");
         const int frames = 30;
-        using (var writer = VideoWriter.Open(path, 320, 240, 15))
+        using (var writer = VideoWriter.Open(path, 320, 240, 15, preset: preset))
         {
-            Assert.Contains(writer.Codec, new[] { "avc1", "mp4v" });
+            Assert.Equal("avc1", writer.Codec);
+            Assert.Equal(encoder, writer.Encoder);
             using var frame = ImageBuffer.Create(320, 240);
             for (int i = 0; i < frames; i++)
             {
@@ -39,6 +46,35 @@ public sealed class VideoWriterTests
         }
 
         Assert.Equal(frames, count);
+        Assert.Equal(frames, MediaProbe.CountFrames(path));
+        Assert.Equal(("h264", "15/1"), MediaProbe.CodecAndRate(path));
+    }
+
+    [Fact]
+    public void A_file_name_that_a_GStreamer_pipeline_cannot_quote_is_written_through_FFmpeg()
+    {
+        using var temp = new TemporaryDirectory();
+        string path = temp.File("say \"cheese\".mp4");
+        using (var writer = VideoWriter.Open(path, 64, 48, 10))
+        {
+            Assert.Equal("avc1 (H.264, FFmpeg)", writer.Encoder);
+            using var frame = ImageBuffer.Create(64, 48);
+            for (int i = 0; i < 5; i++)
+            {
+                writer.Write(frame);
+            }
+        }
+
+        Assert.Equal(5, MediaProbe.CountFrames(path));
+    }
+
+    [Fact]
+    public void Unknown_preset_is_refused_with_the_valid_ones_named()
+    {
+        using var temp = new TemporaryDirectory();
+        var e = Assert.Throws<ArgumentException>(() => VideoWriter.Open(temp.File("x.mp4"), 64, 64, 10, preset: "turbo"));
+        Assert.Contains("'turbo'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("veryfast", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

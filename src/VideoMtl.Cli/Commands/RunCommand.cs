@@ -40,6 +40,7 @@ internal static class RunCommand
         var loop = new Option<bool>("--loop") { Description = "Restart files when they end" };
         var realtime = new Option<bool>("--realtime") { Description = "Play files at their own frame rate, dropping frames when behind, like a camera" };
         var noVideo = new Option<bool>("--no-video") { Description = "Do not write annotated mp4 files" };
+        var videoPreset = new Option<string>("--video-preset") { Description = "x264 speed preset of the mp4 (ultrafast..veryslow; default: veryfast), or ffmpeg for OpenCV's FFmpeg writer" };
         var noNdjson = new Option<bool>("--no-ndjson") { Description = "Do not write NDJSON results" };
         var noProgress = new Option<bool>("--no-progress") { Description = "No progress bar (it is shown only on a terminal, for files)" };
         var logFormat = new Option<string>("--log-format") { Description = "text or json (one JSON object per line on stderr)" };
@@ -48,7 +49,7 @@ internal static class RunCommand
 
         var command = new Command("run", "Run the pipeline: annotated mp4 and NDJSON results per stream, metrics and live preview over HTTP")
         {
-            config, sources, outDir, model, device, maxBatch, maxWait, threads, spinning, conf, iou, maxFrames, loop, realtime, noVideo, noNdjson, noProgress, logFormat, httpPort, httpAddress,
+            config, sources, outDir, model, device, maxBatch, maxWait, threads, spinning, conf, iou, maxFrames, loop, realtime, noVideo, videoPreset, noNdjson, noProgress, logFormat, httpPort, httpAddress,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -76,6 +77,7 @@ internal static class RunCommand
             Override(loop, v => settings.Loop = v);
             Override(realtime, v => settings.Realtime = v);
             Override(noVideo, v => settings.Video = !v);
+            Override(videoPreset, v => settings.VideoPreset = v);
             Override(noNdjson, v => settings.Ndjson = !v);
             Override(noProgress, v => settings.Progress = !v);
             Override(logFormat, v => settings.LogFormat = v);
@@ -191,6 +193,7 @@ internal static class RunCommand
                 Loop = settings.Loop,
                 Realtime = settings.Realtime,
                 WriteVideo = settings.Video,
+                VideoPreset = settings.VideoPreset,
                 WriteNdjson = settings.Ndjson,
                 Reconnect = new ReconnectPolicy
                 {

@@ -45,6 +45,9 @@ internal sealed class RunSettings
 
     public bool Video { get; set; } = true;
 
+    /// <summary>x264 speed preset of the mp4 output (ultrafast … veryslow), or <c>ffmpeg</c> for OpenCV's FFmpeg writer.</summary>
+    public string VideoPreset { get; set; } = "veryfast";
+
     public bool Ndjson { get; set; } = true;
 
     /// <summary>Progress bar on a terminal when every source is a file.</summary>

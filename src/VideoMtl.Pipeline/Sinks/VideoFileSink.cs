@@ -6,14 +6,15 @@ using VideoMtl.Vision;
 namespace VideoMtl.Pipeline.Sinks;
 
 /// <summary>
-/// <c>OUT/&lt;stream&gt;.mp4</c>: the annotated frames, H.264 when FFmpeg can encode it (else mp4v).
+/// <c>OUT/&lt;stream&gt;.mp4</c>: the annotated frames, H.264 (x264 at the given preset through
+/// GStreamer when it is installed, else FFmpeg's writer; mp4v as the last resort).
 /// A file stream is written frame for frame at its own rate. A live stream is written on a wall-clock
 /// timeline: cameras often advertise a rate they do not deliver, and frames are dropped when inference is
 /// behind, so each frame is repeated until the next one is due and the video plays at real speed.
 /// Image sets are written as annotated images, <c>OUT/&lt;stream&gt;/&lt;file&gt;</c>.
 /// <see cref="Complete"/> finalizes every file (an mp4 is playable only then).
 /// </summary>
-public sealed class VideoFileSink(string directory, ILogger logger) : IFrameSink
+public sealed class VideoFileSink(string directory, ILogger logger, string? preset = null) : IFrameSink
 {
     /// <summary>Longest gap (seconds) filled by repeating a frame; after a longer one (a reconnect) the timeline restarts.</summary>
     private const double MaxGapSeconds = 2;
@@ -47,9 +48,9 @@ public sealed class VideoFileSink(string directory, ILogger logger) : IFrameSink
             string path = Path.Combine(directory, packet.Stream.Name + ".mp4");
             // H.264 wants even sizes and encoders refuse tiny ones: such frames are fitted into the nearest
             // size that encodes (a 1×1 source becomes 16×16, 767×575 becomes 768×576).
-            var writer = VideoWriter.Open(path, Encodable(packet.Image.Width), Encodable(packet.Image.Height), fps);
+            var writer = VideoWriter.Open(path, Encodable(packet.Image.Width), Encodable(packet.Image.Height), fps, preset: preset);
             logger.LogInformation("{Stream}: writing {Path} ({Codec}, {Fps:0.##} fps{Timeline})",
-                packet.Stream.Name, path, writer.Codec, fps, packet.Stream.IsLive ? ", real-time timeline" : string.Empty);
+                packet.Stream.Name, path, writer.Encoder, fps, packet.Stream.IsLive ? ", real-time timeline" : string.Empty);
             output = new Output(writer, path, fps, packet.CapturedAt) { FirstWidth = packet.Image.Width, FirstHeight = packet.Image.Height };
             _outputs[packet.Stream] = output;
         }

@@ -82,6 +82,7 @@ typedef struct vm_mat_info {
 typedef struct vm_writer_options {
     const char* path;
     const char* fourcc;       /* 4 chars, or NULL/"" for "best available": H.264 first, then mp4v */
+    const char* preset;       /* x264 speed preset for H.264 through GStreamer (NULL/"": "veryfast"); "ffmpeg": skip GStreamer */
     double fps;
     int32_t width;
     int32_t height;
@@ -128,7 +129,9 @@ VM_EXPORT vm_status vm_capture_get_info(const vm_capture* capture, vm_capture_in
 VM_EXPORT vm_status vm_capture_read(vm_capture* capture, vm_mat* frame, vm_frame_info* info, int32_t* got);
 
 /* ---- writer ---- */
-VM_EXPORT vm_status vm_writer_open(const vm_writer_options* options, vm_writer** out, char* fourcc_used);
+/* fourcc_used: 5 bytes; encoder_used: encoder_capacity bytes, e.g. "H.264, x264 veryfast (GStreamer)". */
+VM_EXPORT vm_status vm_writer_open(const vm_writer_options* options, vm_writer** out, char* fourcc_used, char* encoder_used,
+                                   int32_t encoder_capacity);
 VM_EXPORT vm_status vm_writer_write(vm_writer* writer, const vm_mat* frame);
 VM_EXPORT vm_status vm_writer_release(vm_writer* writer);
 

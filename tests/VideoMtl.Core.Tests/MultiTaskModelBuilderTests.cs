@@ -109,6 +109,15 @@ public sealed class MultiTaskModelBuilderTests
     }
 
     [Fact]
+    public void Every_initializer_is_read_by_some_node()
+    {
+        // An unread initializer is dead weight in the file and a warning at every ONNX Runtime session load.
+        var graph = _built.Model.Graph;
+        var read = graph.Node.SelectMany(n => n.Input).ToHashSet(StringComparer.Ordinal);
+        Assert.DoesNotContain(graph.Initializer, t => !read.Contains(t.Name));
+    }
+
+    [Fact]
     public void Metadata_describes_the_tasks_classes_and_keypoints()
     {
         var meta = _built.Model.MetadataProps.ToDictionary(p => p.Key, p => p.Value);

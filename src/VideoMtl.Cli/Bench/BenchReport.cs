@@ -10,6 +10,13 @@ internal sealed record BenchReport
 
     public double? CeilingFpsBatch1 { get; init; }
 
+    /// <summary>
+    /// A bare loop with ONNX Runtime's own defaults (batch 1, intra-op threads spinning, one per core): what
+    /// a separate runner that sets nothing gets from the same model. On a small CPU it can beat the pipeline's
+    /// settings in a bare loop, because spinning threads answer at once when no other work needs the cores.
+    /// </summary>
+    public required double OrtDefaultsFps { get; init; }
+
     /// <summary>Reading and decoding the same file, nothing else.</summary>
     public required double DecodeFps { get; init; }
 
@@ -24,6 +31,8 @@ internal sealed record BenchReport
     public double RatioSinksOn => SinksOn.SteadyFps / CeilingFps;
 
     public double RatioSinksOff => SinksOff.SteadyFps / CeilingFps;
+
+    public double RatioSinksOnVsOrtDefaults => SinksOn.SteadyFps / OrtDefaultsFps;
 
     public required IReadOnlyList<TargetCheck> Targets { get; init; }
 }

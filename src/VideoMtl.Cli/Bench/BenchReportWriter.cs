@@ -36,6 +36,7 @@ internal static class BenchReportWriter
             throughput.AddRow("inference ceiling (bare Run, batch 1)", F(c1), F(c1 / report.CeilingFps), string.Empty);
         }
 
+        throughput.AddRow("bare Run at ONNX Runtime defaults (batch 1)", F(report.OrtDefaultsFps), F(report.OrtDefaultsFps / report.CeilingFps), "what a runner that sets nothing gets (threads spin)");
         throughput.AddRow("decode only", F(report.DecodeFps), F(report.DecodeFps / report.CeilingFps), "OpenCV read of the same file");
         foreach (var p in new[] { report.SinksOn, report.SinksOff })
         {

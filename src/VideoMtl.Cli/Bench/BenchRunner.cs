@@ -25,8 +25,12 @@ internal sealed class BenchRunner(BenchOptions options, ILoggerFactory loggerFac
             (width, height) = (probe.Info.Width, probe.Info.Height);
         }
 
+        // What a separate runner that sets nothing would get: ONNX Runtime's defaults, batch 1.
+        var ortDefaults = new InferenceSessionOptions { Provider = options.Provider, LogLevel = OrtLogLevel.Error };
         Say($"inference ceiling: bare Run loop, batch {options.MaxBatch} (first half)");
         double ceilingBefore = MeasureCeiling(sessionOptions, options.MaxBatch, Math.Max(16, options.Frames / 4));
+        Say("bare Run loop with ONNX Runtime's defaults, batch 1 (first half)");
+        double defaultsBefore = MeasureCeiling(ortDefaults, 1, Math.Max(8, options.Frames / 4));
         double? ceiling1 = null;
         if (options.Batching && options.MaxBatch != 1)
         {
@@ -49,6 +53,8 @@ internal sealed class BenchRunner(BenchOptions options, ILoggerFactory loggerFac
         // machine drifts, and the ratio should compare like with like.
         Say($"inference ceiling: bare Run loop, batch {options.MaxBatch} (second half)");
         double ceiling = (ceilingBefore + MeasureCeiling(sessionOptions, options.MaxBatch, Math.Max(16, options.Frames / 4))) / 2;
+        Say("bare Run loop with ONNX Runtime's defaults, batch 1 (second half)");
+        double defaults = (defaultsBefore + MeasureCeiling(ortDefaults, 1, Math.Max(8, options.Frames / 4))) / 2;
 
         var batching = new List<BatchingFigures>();
         if (options.Batching)
@@ -81,6 +87,7 @@ internal sealed class BenchRunner(BenchOptions options, ILoggerFactory loggerFac
             Setup = setup,
             CeilingFps = ceiling,
             CeilingFpsBatch1 = ceiling1,
+            OrtDefaultsFps = defaults,
             DecodeFps = decode,
             HostAlone = host,
             SinksOn = sinksOn,
@@ -96,6 +103,7 @@ internal sealed class BenchRunner(BenchOptions options, ILoggerFactory loggerFac
         var targets = new List<TargetCheck>
         {
             new("pipeline / ceiling (all sinks)", ">= 0.90", report.RatioSinksOn, report.RatioSinksOn >= 0.90),
+            new("pipeline / bare loop at ORT defaults (all sinks)", ">= 0.90", report.RatioSinksOnVsOrtDefaults, report.RatioSinksOnVsOrtDefaults >= 0.90),
             new("host ms per frame, alone (pre+post+overlay)", "<= 5 ms", report.HostAlone.TotalMs, report.HostAlone.TotalMs <= 5),
             new("managed bytes per frame (sinks off)", "<= 1024", report.SinksOff.AllocatedBytesPerFrame, report.SinksOff.AllocatedBytesPerFrame <= 1024),
         };

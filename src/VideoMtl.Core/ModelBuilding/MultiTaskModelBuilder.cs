@@ -81,6 +81,9 @@ public sealed partial class MultiTaskModelBuilder
             int rewritten = QuantizedConvRewriter.Rewrite(model.Graph);
             var (deadNodes, _) = DeadNodeEliminator.Run(model.Graph);
             int batchReshapes = BatchDimensionRewriter.Rewrite(model.Graph);
+            // The reshapes now read new batch-agnostic shape tensors: the constants they read before are left
+            // unread, and ONNX Runtime would warn about each of them at every session load.
+            deadNodes += DeadNodeEliminator.Run(model.Graph).Nodes;
             model.MetadataProps.Clear();
             _logger?.LogInformation(
                 "{Task}: {Convs} ConvInteger → Conv, {Dead} dead nodes removed, {Reshapes} reshapes made batch-agnostic",

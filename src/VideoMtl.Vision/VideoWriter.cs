@@ -32,10 +32,10 @@ public sealed unsafe class VideoWriter : IDisposable
 
     public string Path { get; }
 
-    /// <summary>The fourcc actually used: "avc1" (H.264) when FFmpeg can encode it, else "mp4v".</summary>
+    /// <summary>The fourcc of the stream written: "avc1" (H.264, through either backend) or "mp4v".</summary>
     public string Codec { get; }
 
-    /// <summary>What encodes, for logs: e.g. "H.264, x264 veryfast (GStreamer)" or "avc1 (H.264, FFmpeg)".</summary>
+    /// <summary>What encodes, for logs: e.g. "H.264, x264 veryfast through GStreamer" or "H.264 through FFmpeg".</summary>
     public string Encoder { get; }
 
     public int Width { get; }

@@ -209,6 +209,7 @@ internal sealed class BenchRunner(BenchOptions options, ILoggerFactory loggerFac
         MaxFramesPerSource = Math.Max(1, frames / streams),
         WriteVideo = allSinks,
         WriteNdjson = allSinks,
+        VideoPreset = options.VideoPreset,
     };
 
     /// <summary>

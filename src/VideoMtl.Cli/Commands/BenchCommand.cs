@@ -20,11 +20,12 @@ internal static class BenchCommand
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0 = one per core)", DefaultValueFactory = _ => 0 };
         var maxBatch = new Option<int>("--max-batch") { Description = "Batch of the ceiling and of the pipeline runs", DefaultValueFactory = _ => 4 };
         var spinning = new Option<bool>("--ort-spinning") { Description = "Let ONNX Runtime's threads spin between operators (as run's OrtSpinning)" };
+        var videoPreset = new Option<string>("--video-preset") { Description = "x264 preset of the mp4 in the all-sinks run (as run's --video-preset)", DefaultValueFactory = _ => "veryfast" };
         var noBatching = new Option<bool>("--no-batching") { Description = "Skip the 1/2/4-stream batching runs (they take most of the time)" };
         var json = new Option<string?>("--json") { Description = "Also write the figures as JSON to this file (- for stdout instead of the tables)" };
         var command = new Command("bench", "Measure the inference ceiling, decode, the pipeline (sinks on/off), stage times, allocations and batching in one run")
         {
-            source, model, device, frames, threads, maxBatch, spinning, noBatching, json,
+            source, model, device, frames, threads, maxBatch, spinning, videoPreset, noBatching, json,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -48,8 +49,14 @@ internal static class BenchCommand
                 throw new UserError($"--max-batch {batch} is out of range: use 1..64");
             }
 
+            string preset = parse.GetValue(videoPreset)!;
+            if (preset != Vision.VideoWriter.FfmpegPreset && !Vision.VideoWriter.X264Presets.Contains(preset))
+            {
+                throw new UserError($"--video-preset '{preset}' is unknown: use one of {string.Join(", ", Vision.VideoWriter.X264Presets)}, or {Vision.VideoWriter.FfmpegPreset}");
+            }
+
             var options = new BenchOptions(
-                file, RepositoryPaths.ResolveModel(parse.GetValue(model)), ParseDevice(parse.GetValue(device)!), count, parse.GetValue(threads), batch, !parse.GetValue(noBatching), parse.GetValue(spinning));
+                file, RepositoryPaths.ResolveModel(parse.GetValue(model)), ParseDevice(parse.GetValue(device)!), count, parse.GetValue(threads), batch, !parse.GetValue(noBatching), parse.GetValue(spinning), preset);
             string? jsonPath = parse.GetValue(json);
             var report = await new BenchRunner(options, loggerFactory, Console.Error).RunAsync(cancellation).ConfigureAwait(false);
             string text = BenchReportWriter.ToJson(report);

@@ -129,7 +129,7 @@ VM_EXPORT vm_status vm_capture_get_info(const vm_capture* capture, vm_capture_in
 VM_EXPORT vm_status vm_capture_read(vm_capture* capture, vm_mat* frame, vm_frame_info* info, int32_t* got);
 
 /* ---- writer ---- */
-/* fourcc_used: 5 bytes; encoder_used: encoder_capacity bytes, e.g. "H.264, x264 veryfast (GStreamer)". */
+/* fourcc_used: 5 bytes; encoder_used: encoder_capacity bytes, e.g. "H.264, x264 veryfast through GStreamer". */
 VM_EXPORT vm_status vm_writer_open(const vm_writer_options* options, vm_writer** out, char* fourcc_used, char* encoder_used,
                                    int32_t encoder_capacity);
 VM_EXPORT vm_status vm_writer_write(vm_writer* writer, const vm_mat* frame);

@@ -403,7 +403,7 @@ vm_status vm_writer_open(const vm_writer_options* options, vm_writer** out, char
         w->is_color = options->is_color != 0;
         if (gstreamer && open_gstreamer_h264(w, options, preset)) {
             if (fourcc_used != nullptr) std::memcpy(fourcc_used, "avc1", 5);
-            copy_string("H.264, x264 " + preset + " (GStreamer)", encoder_used, encoder_capacity);
+            copy_string("H.264, x264 " + preset + " through GStreamer", encoder_used, encoder_capacity);
             *out = w;
             return;
         }
@@ -412,7 +412,7 @@ vm_status vm_writer_open(const vm_writer_options* options, vm_writer** out, char
             if (w->writer.open(options->path, cv::CAP_FFMPEG, code, options->fps, cv::Size(options->width, options->height),
                                w->is_color)) {
                 if (fourcc_used != nullptr) std::memcpy(fourcc_used, fourcc.c_str(), 5);
-                copy_string(fourcc + (fourcc == "avc1" ? " (H.264, FFmpeg)" : " (FFmpeg)"), encoder_used, encoder_capacity);
+                copy_string((fourcc == "avc1" ? std::string("H.264") : fourcc) + " through FFmpeg", encoder_used, encoder_capacity);
                 *out = w;
                 return;
             }

@@ -61,7 +61,8 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
         // Capture stops on cancellation; everything downstream keeps draining until its input completes.
         var clock = Stopwatch.StartNew();
         // One batch ready ahead of inference is enough to keep it busy; more would only hold tensor slots.
-        var ready = Channel.CreateBounded<FramePacket>(new BoundedChannelOptions(options.MaxBatch) { FullMode = BoundedChannelFullMode.Wait });
+        // Many preprocess writers, one reader: the inference worker (a single reader waits without allocating).
+        var ready = Channel.CreateBounded<FramePacket>(new BoundedChannelOptions(options.MaxBatch) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
         var decoded = Channel.CreateBounded<FramePacket>(new BoundedChannelOptions(options.MaxBatch * 2) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
         var sinkChannels = sinks.Select(_ => Channel.CreateBounded<FramePacket>(
             new BoundedChannelOptions(options.SinkQueueCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = true })).ToList();

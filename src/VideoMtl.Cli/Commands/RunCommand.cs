@@ -33,7 +33,7 @@ internal static class RunCommand
         var maxBatch = new Option<int>("--max-batch") { Description = "Frames per inference call, across streams (default: 4)" };
         var maxWait = new Option<int>("--max-wait-ms") { Description = "How long to wait to fill a batch (default: 10)" };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (default: 0 = one per core)" };
-        var spinning = new Option<bool>("--ort-spinning") { Description = "Let ONNX Runtime's threads spin between operators (lower latency, but they hold the cores)" };
+        var spinning = new Option<bool>("--ort-spinning") { Description = "Let ONNX Runtime's threads spin between operators (default: true; --ort-spinning false lets them sleep, leaving the cores to the other stages)" };
         var conf = new Option<float>("--conf", "--confidence") { Description = "Confidence threshold (default: 0.25)" };
         var iou = new Option<float>("--iou") { Description = "NMS IoU threshold (default: 0.7)" };
         var maxFrames = new Option<long>("--max-frames") { Description = "Stop each source after this many frames (default: all)" };

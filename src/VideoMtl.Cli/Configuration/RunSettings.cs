@@ -25,8 +25,8 @@ internal sealed class RunSettings
     /// <summary>TensorRT: where built engines are kept between runs (null: the cache folder's tensorrt/).</summary>
     public string? TensorRtEngineCache { get; set; }
 
-    /// <summary>ONNX Runtime's intra-op threads spin between operators (off: leave the cores to the other stages).</summary>
-    public bool OrtSpinning { get; set; }
+    /// <summary>ONNX Runtime's intra-op threads spin between operators (off: they sleep, leaving the cores to the other stages).</summary>
+    public bool OrtSpinning { get; set; } = true;
 
     public int MaxBatch { get; set; } = 4;
 

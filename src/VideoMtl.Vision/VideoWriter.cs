@@ -20,6 +20,12 @@ public sealed unsafe class VideoWriter : IDisposable
     /// <summary>The preset value that skips GStreamer and writes through OpenCV's FFmpeg backend.</summary>
     public const string FfmpegPreset = "ffmpeg";
 
+    /// <summary>The preset used when none is given (also the native shim's default).</summary>
+    public const string DefaultPreset = "veryfast";
+
+    /// <summary>Whether <paramref name="preset"/> is one of <see cref="X264Presets"/> or <see cref="FfmpegPreset"/>.</summary>
+    public static bool IsKnownPreset(string preset) => preset == FfmpegPreset || X264Presets.Contains(preset);
+
     private VideoWriter(WriterSafeHandle handle, string path, string codec, string encoder, int width, int height)
     {
         _handle = handle;
@@ -45,11 +51,11 @@ public sealed unsafe class VideoWriter : IDisposable
     public long FramesWritten { get; private set; }
 
     /// <param name="fourcc">Four characters (FFmpeg backend), or null to pick H.264 and fall back to mp4v.</param>
-    /// <param name="preset">An x264 preset from <see cref="X264Presets"/> (null: veryfast), or <see cref="FfmpegPreset"/>.</param>
+    /// <param name="preset">An x264 preset from <see cref="X264Presets"/> (null: <see cref="DefaultPreset"/>), or <see cref="FfmpegPreset"/>.</param>
     public static VideoWriter Open(string path, int width, int height, double fps, string? fourcc = null, string? preset = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (preset is not null && preset != FfmpegPreset && !X264Presets.Contains(preset))
+        if (preset is not null && !IsKnownPreset(preset))
         {
             throw new ArgumentException($"unknown video preset '{preset}': use one of {string.Join(", ", X264Presets)} or {FfmpegPreset}", nameof(preset));
         }

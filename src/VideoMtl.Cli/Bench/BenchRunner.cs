@@ -44,7 +44,7 @@ internal sealed class BenchRunner(BenchOptions options, ILoggerFactory loggerFac
         Say("host work per frame, measured alone (preprocess, postprocess, overlay)");
         // The model runs between the timed steps; its threads must not spin on into them, or the "alone"
         // figure would include waiting for a core that an idle, spinning ONNX Runtime thread holds.
-        var host = MeasureHostWork(sessionOptions with { ConfigEntries = new Dictionary<string, string> { ["session.intra_op.allow_spinning"] = "0" } });
+        var host = MeasureHostWork((PipelineOptionsFor(1, options.MaxBatch, allSinks: false, "unused", options.Frames) with { OrtSpinning = false }).CreateSessionOptions());
 
         Say("pipeline, all sinks (NDJSON, mp4, preview)");
         var sinksOn = await MeasurePipelineAsync("ndjson+mp4+preview", 1, options.MaxBatch, allSinks: true, cancellation).ConfigureAwait(false);

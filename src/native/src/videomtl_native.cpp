@@ -388,9 +388,11 @@ vm_status vm_writer_open(const vm_writer_options* options, vm_writer** out, char
         require(options->fps > 0 && std::isfinite(options->fps), "fps must be positive");
         std::string preset = options->preset != nullptr && options->preset[0] != '\0' ? options->preset : "veryfast";
         bool gstreamer = preset != "ffmpeg";
-        if (gstreamer && std::find(std::begin(x264_presets), std::end(x264_presets), preset) == std::end(x264_presets))
-            throw shim_error(VM_ERR_ARGUMENT, "unknown x264 preset '" + preset +
-                                                  "': use ultrafast, superfast, veryfast, faster, fast, medium, slow, slower, veryslow or ffmpeg");
+        if (gstreamer && std::find(std::begin(x264_presets), std::end(x264_presets), preset) == std::end(x264_presets)) {
+            std::string known;
+            for (const char* name : x264_presets) known += std::string(name) + ", ";
+            throw shim_error(VM_ERR_ARGUMENT, "unknown x264 preset '" + preset + "': use " + known + "or ffmpeg");
+        }
         std::vector<std::string> candidates;
         if (options->fourcc != nullptr && options->fourcc[0] != '\0') {
             require(std::strlen(options->fourcc) == 4, "fourcc must be 4 characters");

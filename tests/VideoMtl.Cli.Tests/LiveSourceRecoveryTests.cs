@@ -1,13 +1,16 @@
 using System.Diagnostics;
+using VideoMtl.Cli.Soak;
 using VideoMtl.TestSupport;
 
 namespace VideoMtl.Cli.Tests;
 
 /// <summary>
-/// Live sources served by real servers on loopback (GStreamer's RTSP server, ffmpeg's HTTP MJPEG), killed
+/// Live sources served by real servers on loopback (GStreamer's RTSP server, ffmpeg's HTTP MJPEG as the soak
+/// command serves it), killed
 /// mid-run and started again: the stream goes down and comes back within seconds, the metrics say so, the
 /// other stream never stops, and the password in the camera URL appears nowhere.
 /// </summary>
+[Collection(LiveServersCollection.Name)]
 public sealed class LiveSourceRecoveryTests
 {
     private const string Password = "s3cret-Pa55word";
@@ -15,8 +18,8 @@ public sealed class LiveSourceRecoveryTests
     [Fact]
     public async Task KilledServersAreReconnectedWhileTheOtherStreamKeepsRunning()
     {
-        using var rtsp = LoopbackStreamServer.Rtsp();
-        using var http = LoopbackStreamServer.HttpMjpeg(TestData.VtestAvi);
+        using var rtsp = new LoopbackRtspServer();
+        await using var http = new LoopbackMjpegFeed(TestData.VtestAvi, "feed.mjpg", width: 384);
         await rtsp.StartAsync();
         await http.StartAsync();
         using var output = new TemporaryDirectory();
@@ -53,7 +56,7 @@ public sealed class LiveSourceRecoveryTests
         await run.WaitForMetricAsync(Series("frames_processed_total", "cam"), v => v > camBefore + 3, seconds: 30);
 
         // 3. The same for the HTTP MJPEG stream.
-        http.Stop();
+        await http.StopAsync();
         await run.WaitForMetricAsync(Series("stream_up", "web"), v => v == 0, seconds: 20);
         double webDown = RunningPipeline.Value(await run.MetricsAsync(), Series("frames_processed_total", "web"))!.Value;
         await http.StartAsync();

@@ -5,6 +5,7 @@ using VideoMtl.TestSupport;
 
 namespace VideoMtl.Cli.Tests;
 
+[Collection(LiveServersCollection.Name)]
 public sealed class SoakCommandTests : IClassFixture<InferCommandTests.BuiltModel>
 {
     private readonly InferCommandTests.BuiltModel _model;
@@ -30,7 +31,10 @@ public sealed class SoakCommandTests : IClassFixture<InferCommandTests.BuiltMode
         // Four intervals are too few to judge memory or drift: no verdict, so a busy machine cannot fail the run.
         Assert.Equal(JsonValueKind.Null, report.RootElement.GetProperty("memory").GetProperty("plateaus").ValueKind);
         Assert.Equal(JsonValueKind.Null, report.RootElement.GetProperty("latency").GetProperty("stable").ValueKind);
-        Assert.All(samples.Skip(1), s => Assert.True(s.GetProperty("latency_count").GetInt32() > 0, "frames reach the sinks in every interval"));
+        // The feeds are live, so frames come in during every interval; how many get through one short interval
+        // depends on what else the machine runs (a CI machine running other tests may finish no batch in 4 s).
+        Assert.All(samples, s => Assert.All(s.GetProperty("streams").EnumerateArray(), t => Assert.True(t.GetProperty("in").GetInt64() > 0, "frames come in during every interval")));
+        Assert.True(samples.Sum(s => s.GetProperty("latency_count").GetInt32()) > 0, "results reach the sinks and their latency is sampled");
         var totals = report.RootElement.GetProperty("totals").EnumerateArray().ToList();
         Assert.Equal(2, totals.Count);
         Assert.All(totals, t => Assert.True(t.GetProperty("out").GetInt64() > 0 && t.GetProperty("in").GetInt64() >= t.GetProperty("out").GetInt64()));

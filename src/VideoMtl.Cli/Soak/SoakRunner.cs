@@ -10,14 +10,15 @@ namespace VideoMtl.Cli.Soak;
 /// <summary>
 /// Runs the pipeline against live feeds for a fixed time and samples it at a fixed interval: frames in,
 /// out and dropped per stream, capture-to-result latency percentiles, resident and managed memory. Without
-/// URLs it serves its own feeds: one ffmpeg per stream looping a video at its own rate as HTTP MJPEG on
-/// 127.0.0.1 (a real network source: the pipeline connects, decodes and may drop exactly as with a camera).
+/// URLs it serves its own feeds (<see cref="LoopbackMjpegFeed"/>): one ffmpeg per stream looping a video at its
+/// own rate as HTTP MJPEG on 127.0.0.1 (a real network source: the pipeline connects, decodes and may drop
+/// exactly as with a camera).
 /// </summary>
 internal sealed class SoakRunner(SoakOptions options, ILoggerFactory loggerFactory, TextWriter progress)
 {
     public async Task<SoakReport> RunAsync(CancellationToken cancellation)
     {
-        var feeds = new List<Process>();
+        var feeds = new List<LoopbackMjpegFeed>();
         var output = Path.Combine(Path.GetTempPath(), "videomtl-soak-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         try
         {
@@ -70,16 +71,7 @@ internal sealed class SoakRunner(SoakOptions options, ILoggerFactory loggerFacto
         }
         finally
         {
-            foreach (var feed in feeds)
-            {
-                if (!feed.HasExited)
-                {
-                    feed.Kill(entireProcessTree: true);
-                    feed.WaitForExit(5000);
-                }
-
-                feed.Dispose();
-            }
+            await Task.WhenAll(feeds.Select(f => f.StopAsync())).ConfigureAwait(false);
 
             try
             {
@@ -129,69 +121,16 @@ internal sealed class SoakRunner(SoakOptions options, ILoggerFactory loggerFacto
         return sorted[Math.Clamp(rank - 1, 0, sorted.Count - 1)];
     }
 
-    /// <summary>One ffmpeg per stream, each serving the video looped at its own rate; returns their URLs once all listen.</summary>
-    private async Task<IReadOnlyList<string>> ServeFeedsAsync(List<Process> feeds, CancellationToken cancellation)
+    /// <summary>One feed per stream, each serving the video looped at its own rate; returns their URLs once all take connections.</summary>
+    private async Task<IReadOnlyList<string>> ServeFeedsAsync(List<LoopbackMjpegFeed> feeds, CancellationToken cancellation)
     {
-        var urls = new List<string>();
         for (int i = 0; i < options.Streams; i++)
         {
-            int port = FreePort();
-            string url = $"http://127.0.0.1:{port}/videomtl-soak-feed{i + 1}.mjpg"; // a name the soak test can tell apart
-            var start = new ProcessStartInfo("ffmpeg")
-            {
-                RedirectStandardInput = true,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (string arg in (string[])["-nostdin", "-loglevel", "error", "-re", "-stream_loop", "-1", "-i", options.Video, "-q:v", "5", "-f", "mpjpeg", "-listen", "1", url])
-            {
-                start.ArgumentList.Add(arg);
-            }
-
-            try
-            {
-                feeds.Add(Process.Start(start) ?? throw new UserError("ffmpeg did not start"));
-            }
-            catch (System.ComponentModel.Win32Exception e)
-            {
-                throw new UserError("ffmpeg is not installed: run ./setup.sh (or give live feeds with --url)", e);
-            }
-
-            urls.Add(url);
+            // A name the soak test can tell apart from other tests' servers in the process list.
+            feeds.Add(new LoopbackMjpegFeed(options.Video, $"videomtl-soak-feed{i + 1}.mjpg"));
         }
 
-        for (var deadline = DateTime.UtcNow.AddSeconds(20); ; await Task.Delay(100, cancellation).ConfigureAwait(false))
-        {
-            if (feeds.FirstOrDefault(f => f.HasExited) is { } dead)
-            {
-                throw new UserError($"an ffmpeg feed exited at start: {(await dead.StandardError.ReadToEndAsync(cancellation).ConfigureAwait(false)).Trim()}");
-            }
-
-            if (urls.All(u => IsListening(new Uri(u).Port)))
-            {
-                return urls;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new UserError("the ffmpeg feeds did not start listening within 20 s");
-            }
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>Whether a socket listens on the port (state 0A in /proc/net/tcp), without connecting: ffmpeg -listen 1 serves its first connection only.</summary>
-    private static bool IsListening(int port)
-    {
-        string hexPort = ":" + port.ToString("X4", CultureInfo.InvariantCulture);
-        return File.ReadLines("/proc/net/tcp").Skip(1).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Any(f => f.Length > 3 && f[1].EndsWith(hexPort, StringComparison.Ordinal) && f[3] == "0A");
+        await Task.WhenAll(feeds.Select(f => f.StartAsync(cancellation))).ConfigureAwait(false);
+        return [.. feeds.Select(f => f.Url)];
     }
 }

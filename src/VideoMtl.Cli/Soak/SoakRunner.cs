@@ -38,33 +38,19 @@ internal sealed class SoakRunner(SoakOptions options, ILoggerFactory loggerFacto
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
             var run = runner.RunAsync(stop.Token);
             var samples = new List<SoakSample>();
-            var clock = Stopwatch.StartNew();
-            var previous = new Dictionary<string, SoakStreamCounts>();
-            progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"soak: {urls.Count} live streams for {options.Duration.TotalMinutes:0.#} min, a sample every {options.Interval.TotalSeconds:0} s"));
-            progress.WriteLine("soak:   time |  in/s | out/s | drop/s | p50 ms | p99 ms |  RSS MB | heap MB");
-            int planned = Math.Max(1, (int)(options.Duration / options.Interval));
-            while (samples.Count < planned && !run.IsCompleted)
+            try
             {
-                // Sample k is due at k × interval from the start; timers may fire a little early, so wait out the rest.
-                var due = options.Interval * (samples.Count + 1);
-                while (clock.Elapsed < due && !run.IsCompleted && !cancellation.IsCancellationRequested)
-                {
-                    await Task.WhenAny(run, Task.Delay(due - clock.Elapsed, cancellation)).ConfigureAwait(false);
-                }
-
-                if (cancellation.IsCancellationRequested || run.IsCompleted)
-                {
-                    break; // stopped early (Ctrl+C) or the feeds ended: report what was sampled
-                }
-
-                var sample = Sample(runner, latency, clock.Elapsed, previous);
-                samples.Add(sample);
-                double seconds = options.Interval.TotalSeconds;
-                progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"soak: {sample.ElapsedSeconds,5:0} s | {sample.Streams.Sum(s => s.In) / seconds,5:0.0} | {sample.Streams.Sum(s => s.Out) / seconds,5:0.0} | {sample.Streams.Sum(s => s.Dropped) / seconds,6:0.0} | {sample.LatencyP50Ms,6:0} | {sample.LatencyP99Ms,6:0} | {sample.ResidentBytes / 1048576.0,7:0.0} | {sample.ManagedHeapBytes / 1048576.0,7:0.0}"));
+                await SampleAsync(runner, run, latency, urls.Count, samples, cancellation).ConfigureAwait(false);
+            }
+            finally
+            {
+                // Whatever ended the sampling, the pipeline drains and stops before its outputs are deleted
+                // and the feeds killed below: a process that exits while inference is still running inside
+                // ONNX Runtime would tear the native library down under it.
+                await stop.CancelAsync().ConfigureAwait(false);
+                await run.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
             }
 
-            stop.Cancel();
             var summary = await run.ConfigureAwait(false);
             var totals = summary.Streams.Select(s => new SoakStreamCounts(s.Name, s.Captured, s.Processed, s.Dropped, s.Reconnects)).ToList();
             return new SoakReport(options, samples, totals, summary.MeanBatchSize, Environment.ProcessorCount);
@@ -81,6 +67,38 @@ internal sealed class SoakRunner(SoakOptions options, ILoggerFactory loggerFacto
             {
                 // a leftover temp folder is not worth failing the report over
             }
+        }
+    }
+
+    /// <summary>One sample per interval until the duration is over, the run ends or Ctrl+C.</summary>
+    private async Task SampleAsync(PipelineRunner runner, Task run, LatencySink latency, int streams, List<SoakSample> samples, CancellationToken cancellation)
+    {
+        var clock = Stopwatch.StartNew();
+        var previous = new Dictionary<string, SoakStreamCounts>();
+        progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"soak: {streams} live streams for {options.Duration.TotalMinutes:0.#} min, a sample every {options.Interval.TotalSeconds:0} s"));
+        progress.WriteLine("soak:   time |  in/s | out/s | drop/s | p50 ms | p99 ms |  RSS MB | heap MB");
+        int planned = Math.Max(1, (int)(options.Duration / options.Interval));
+        while (samples.Count < planned && !run.IsCompleted)
+        {
+            // Sample k is due at k × interval from the start; timers may fire a little early, so wait out the
+            // rest. The wait is computed once per pass: a pause between a check and the subtraction (a
+            // descheduled thread, a frozen machine) must not turn into a negative delay.
+            var due = options.Interval * (samples.Count + 1);
+            for (var wait = due - clock.Elapsed; wait > TimeSpan.Zero && !run.IsCompleted && !cancellation.IsCancellationRequested; wait = due - clock.Elapsed)
+            {
+                await Task.WhenAny(run, Task.Delay(wait, cancellation)).ConfigureAwait(false);
+            }
+
+            if (cancellation.IsCancellationRequested || run.IsCompleted)
+            {
+                break; // stopped early (Ctrl+C) or the feeds ended: report what was sampled
+            }
+
+            var sample = Sample(runner, latency, clock.Elapsed, previous);
+            samples.Add(sample);
+            double seconds = options.Interval.TotalSeconds;
+            progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"soak: {sample.ElapsedSeconds,5:0} s | {sample.Streams.Sum(s => s.In) / seconds,5:0.0} | {sample.Streams.Sum(s => s.Out) / seconds,5:0.0} | {sample.Streams.Sum(s => s.Dropped) / seconds,6:0.0} | {sample.LatencyP50Ms,6:0} | {sample.LatencyP99Ms,6:0} | {sample.ResidentBytes / 1048576.0,7:0.0} | {sample.ManagedHeapBytes / 1048576.0,7:0.0}"));
         }
     }
 

@@ -6,9 +6,9 @@ namespace VideoMtl.Cli.Tests;
 
 /// <summary>
 /// Live sources served by real servers on loopback (GStreamer's RTSP server, ffmpeg's HTTP MJPEG as the soak
-/// command serves it), killed
-/// mid-run and started again: the stream goes down and comes back within seconds, the metrics say so, the
-/// other stream never stops, and the password in the camera URL appears nowhere.
+/// command serves it), killed mid-run and started again: the stream goes down and comes back within
+/// seconds, the metrics say so, the other stream never stops, and the password in the camera URL appears
+/// nowhere.
 /// </summary>
 [Collection(LiveServersCollection.Name)]
 public sealed class LiveSourceRecoveryTests

@@ -65,7 +65,9 @@ internal sealed class LoopbackMjpegFeed : IAsyncDisposable
         {
             if (_serving.IsCompleted)
             {
-                await _serving.ConfigureAwait(false); // ffmpeg could not be started at all: its error
+                var failed = _serving;
+                await StopAsync().ConfigureAwait(false);
+                await failed.ConfigureAwait(false); // ffmpeg could not be started at all: its error
             }
 
             if (_quickExits >= QuickExitsThatMeanBroken)
@@ -96,7 +98,8 @@ internal sealed class LoopbackMjpegFeed : IAsyncDisposable
         }
 
         await _stop.CancelAsync().ConfigureAwait(false);
-        await _serving.ConfigureAwait(false);
+        // A loop that failed (ffmpeg could not be started) already reported it from StartAsync.
+        await _serving.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _stop.Dispose();
         _stop = null;
         _serving = null;

@@ -48,7 +48,7 @@ internal sealed class SoakRunner(SoakOptions options, ILoggerFactory loggerFacto
                 // and the feeds killed below: a process that exits while inference is still running inside
                 // ONNX Runtime would tear the native library down under it.
                 await stop.CancelAsync().ConfigureAwait(false);
-                await run.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+                await ((Task)run).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing); // its own failure surfaces below
             }
 
             var summary = await run.ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using VideoMtl.Core.Decoding;
 using VideoMtl.Onnx;
+using VideoMtl.Onnx.Threading;
 using VideoMtl.Pipeline.Sources;
 using VideoMtl.Vision;
 
@@ -16,6 +17,7 @@ public sealed record PipelineOptions
 
     public ExecutionProviderOptions Provider { get; init; } = ExecutionProviderOptions.Cpu;
 
+    /// <summary>ONNX Runtime intra-op threads; 0 = one per CPU this process may use (see <see cref="IntraOpThreadChoice"/>).</summary>
     public int IntraOpThreads { get; init; }
 
     /// <summary>
@@ -26,11 +28,15 @@ public sealed record PipelineOptions
     /// </summary>
     public bool OrtSpinning { get; init; } = true;
 
+    /// <summary>The intra-op thread count this run uses, and why (0 resolved against the CPUs available).</summary>
+    public IntraOpThreadChoice ResolveThreads(CpuBudget? budget = null) => IntraOpThreadChoice.Resolve(IntraOpThreads, budget ?? CpuBudget.Detect());
+
     /// <summary>The session settings every inference in a run uses (also the bench's ceiling).</summary>
-    public InferenceSessionOptions CreateSessionOptions() => new()
+    /// <param name="threads">The thread choice already made (and logged) by the caller; resolved here when null.</param>
+    public InferenceSessionOptions CreateSessionOptions(IntraOpThreadChoice? threads = null) => new()
     {
         Provider = Provider,
-        IntraOpThreads = IntraOpThreads,
+        IntraOpThreads = (threads ?? ResolveThreads()).Threads,
         LogLevel = OrtLogLevel.Error,
         ConfigEntries = new Dictionary<string, string> { ["session.intra_op.allow_spinning"] = OrtSpinning ? "1" : "0" },
     };

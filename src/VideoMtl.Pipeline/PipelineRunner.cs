@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using VideoMtl.Core.Annotation;
 using VideoMtl.Core.Model;
 using VideoMtl.Onnx;
+using VideoMtl.Onnx.Threading;
 using VideoMtl.Pipeline.Metrics;
 using VideoMtl.Pipeline.Sinks;
 using VideoMtl.Pipeline.Stages;
@@ -31,9 +32,19 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
         options.Validate(extraSinks?.Count ?? 0);
         ReserveThreadPoolThreads(options.Sources.Count);
         Directory.CreateDirectory(options.OutputDirectory);
+        var threads = options.ResolveThreads();
+        if (threads.Warning is not null)
+        {
+            _logger.LogWarning("{Warning}", threads.Warning);
+        }
+        else
+        {
+            _logger.LogInformation("inference threads: {Threads} intra-op, {Reason}", threads.Threads, threads.Reason);
+        }
+
         using var model = MultiTaskModel.Load(
             options.ModelPath,
-            options.CreateSessionOptions(),
+            options.CreateSessionOptions(threads),
             _logger);
         // In flight between preprocess and the batcher: the batch being gathered and the ready queue behind
         // it (MaxBatch each), plus per source one slot being filled and one waiting to be written.

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using VideoMtl.Cli.Bench;
 using VideoMtl.TestSupport;
 
 namespace VideoMtl.Cli.Tests;
@@ -36,9 +37,40 @@ public sealed class BenchCommandTests : IClassFixture<InferCommandTests.BuiltMod
         Assert.Equal(0, root.GetProperty("sinks_off").GetProperty("stage_ms_per_frame").GetProperty("overlay").GetDouble());
         Assert.True(root.GetProperty("host_alone").GetProperty("total_ms").GetDouble() > 0);
         Assert.True(root.GetProperty("ort_defaults_fps").GetDouble() > 0);
-        Assert.Equal(4, root.GetProperty("targets").GetArrayLength());
+        Assert.Equal(6, root.GetProperty("targets").GetArrayLength());
+
+        // The sweep: every thread count from 1 to the CPUs (on a small machine), spinning on and off, and the
+        // best of them is what the pipeline is judged against.
+        var sweep = root.GetProperty("sweep");
+        var points = sweep.GetProperty("points").EnumerateArray().Select(p => (p.GetProperty("threads").GetInt32(), p.GetProperty("spinning").GetBoolean(), p.GetProperty("fps").GetDouble())).ToList();
+        Assert.Contains(points, p => p.Item1 == 1 && p.Item2);
+        Assert.Contains(points, p => p.Item1 == Environment.ProcessorCount && !p.Item2);
+        Assert.All(points, p => Assert.True(p.Item3 > 0));
+        double best = sweep.GetProperty("best").GetProperty("fps").GetDouble();
+        Assert.Equal(points.Max(p => p.Item3), best);
+        Assert.Equal(Environment.ProcessorCount, sweep.GetProperty("run_settings").GetProperty("threads").GetInt32());
+        Assert.Equal(Environment.ProcessorCount, root.GetProperty("setup").GetProperty("threads").GetInt32());
         Assert.Contains("bench: inference ceiling", stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_sweep_names_the_setting_to_change_only_when_the_run_is_more_than_5_percent_slower()
+    {
+        SweepPoint[] points = [new(1, true, 7.0), new(1, false, 6.8), new(2, true, 12.2), new(2, false, 11.9)];
+        var slow = new SweepFigures(points, points[2], points[0]);
+        Assert.Equal("the run's settings (1 threads, spinning on) reach 0.57 of the best bare loop (2 threads, spinning on, 12.20 frames/s): set --threads 2 (Threads)", slow.Hint);
+        var sleeping = new SweepFigures(points, points[2], new SweepPoint(2, false, 11.0));
+        Assert.Contains("set --ort-spinning true (OrtSpinning)", sleeping.Hint, StringComparison.Ordinal);
+        Assert.Null(new SweepFigures(points, points[2], points[3]).Hint); // 0.975: within 5%
+    }
+
+    [Theory]
+    [InlineData(1, new[] { 1 })]
+    [InlineData(2, new[] { 1, 2 })]
+    [InlineData(4, new[] { 1, 2, 3, 4 })]
+    [InlineData(16, new[] { 1, 2, 4, 8, 15, 16 })]
+    public void The_sweep_tries_every_count_on_a_small_machine_and_a_few_on_a_big_one(int cpus, int[] counts) =>
+        Assert.Equal(counts, ThreadSweep.ThreadCounts(cpus));
 
     [Fact]
     public void A_missing_source_is_one_line()

@@ -8,9 +8,13 @@ namespace VideoMtl.Cli.Tests;
 /// </summary>
 internal static class CliProcess
 {
-    public static (int ExitCode, string Stdout, string Stderr) Run(IDictionary<string, string?>? environment, params string[] args)
+    public static (int ExitCode, string Stdout, string Stderr) Run(IDictionary<string, string?>? environment, params string[] args) =>
+        RunOn(null, environment, args);
+
+    /// <summary>As <see cref="Run"/>, with the process pinned to <paramref name="cpuList"/> (taskset -c) when given.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) RunOn(string? cpuList, IDictionary<string, string?>? environment, params string[] args)
     {
-        using var process = Start(environment, args);
+        using var process = Start(environment, args, cpuList);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(120_000))
@@ -23,14 +27,25 @@ internal static class CliProcess
     }
 
     /// <summary>Starts <c>videomtl ARGS</c> with stdout and stderr redirected; the caller reads them and waits.</summary>
-    public static Process Start(IDictionary<string, string?>? environment, params string[] args)
+    public static Process Start(IDictionary<string, string?>? environment, params string[] args) => Start(environment, args, null);
+
+    private static Process Start(IDictionary<string, string?>? environment, string[] args, string? cpuList)
     {
-        var start = new ProcessStartInfo("dotnet")
+        // taskset sets the affinity before dotnet starts, so the runtime sees it from its first instruction.
+        var start = new ProcessStartInfo(cpuList is null ? "dotnet" : "taskset")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (cpuList is not null)
+        {
+            foreach (string arg in new[] { "-c", cpuList, "dotnet" })
+            {
+                start.ArgumentList.Add(arg);
+            }
+        }
+
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "videomtl.dll"));
         foreach (string arg in args)
         {

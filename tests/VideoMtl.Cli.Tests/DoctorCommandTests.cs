@@ -25,7 +25,30 @@ public sealed class DoctorCommandTests
         using var json = JsonDocument.Parse(stdout);
         Assert.True(json.RootElement.GetProperty("ready").GetBoolean());
         var names = json.RootElement.GetProperty("checks").EnumerateArray().Select(c => c.GetProperty("name").GetString()).ToList();
-        Assert.Equal([".NET", "OpenCV", "ONNX Runtime", "CUDA provider", "TensorRT provider", "CPU", "GPU", "Model"], names);
+        Assert.Equal([".NET", "OpenCV", "ONNX Runtime", "CUDA provider", "TensorRT provider", "CPU", "GPU", "Model", "Threads"], names);
+    }
+
+    [Fact]
+    public void Threads_follow_the_cpus_the_process_may_use()
+    {
+        // All CPUs: one intra-op thread per CPU, and ONNX Runtime's own guess is measured and shown.
+        var (exit, stdout, _) = CliProcess.Run(null, "doctor", "--model", TestData.DetectionModel);
+        Assert.Equal(0, exit);
+        int cpus = Environment.ProcessorCount;
+        Assert.Matches($@"ok\s+Threads\s+a run uses {cpus} intra-op threads?, one per CPU available; {cpus} CPUs? available: affinity \S+ = {cpus} CPU", stdout);
+        Assert.Matches(@"ONNX Runtime's own default would be \d+", stdout);
+        Assert.Matches($@"info\s+CPU\s+{cpus} CPUs? available", stdout);
+
+        // Pinned to one CPU (taskset -c 0): one thread, whatever the machine has.
+        (exit, stdout, _) = CliProcess.RunOn("0", null, "doctor", "--model", TestData.DetectionModel);
+        Assert.Equal(0, exit);
+        Assert.Matches(@"ok\s+Threads\s+a run uses 1 intra-op thread, one per CPU available; 1 CPU available: affinity 0 = 1 CPU", stdout);
+
+        // An explicit count above the CPUs is a warning with the fix, not a failure.
+        (exit, stdout, _) = CliProcess.RunOn("0", null, "doctor", "--model", TestData.DetectionModel, "--threads", "3");
+        Assert.Equal(0, exit);
+        Assert.Matches(@"warn\s+Threads\s+a run uses 3 intra-op threads, as --threads / Threads asks", stdout);
+        Assert.Contains("fix: --threads 3 exceeds the 1 CPU this process may use", stdout, StringComparison.Ordinal);
     }
 
     [Fact]

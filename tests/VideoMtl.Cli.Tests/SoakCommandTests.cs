@@ -25,7 +25,9 @@ public sealed class SoakCommandTests : IClassFixture<InferCommandTests.BuiltMode
 
         Assert.True(exit == 0, stderr);
         Assert.Contains("| all |", stdout, StringComparison.Ordinal);
+        Assert.Matches($@"threads: {Environment.ProcessorCount} intra-op, spinning on: bare loop [\d.]+ frames/s, [\d.]+ of the best of the sweep", stdout);
         using var report = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.True(report.RootElement.GetProperty("sweep").GetProperty("best").GetProperty("fps").GetDouble() > 0);
         var samples = report.RootElement.GetProperty("samples").EnumerateArray().ToList();
         Assert.Equal(4, samples.Count); // one per interval, none extra
         // Four intervals are too few to judge memory or drift: no verdict, so a busy machine cannot fail the run.

@@ -17,6 +17,9 @@ internal sealed record BenchReport
     /// </summary>
     public required double OrtDefaultsFps { get; init; }
 
+    /// <summary>Bare loops over thread counts and spinning: the best the machine can do, whatever the settings.</summary>
+    public required SweepFigures Sweep { get; init; }
+
     /// <summary>Reading and decoding the same file, nothing else.</summary>
     public required double DecodeFps { get; init; }
 
@@ -33,6 +36,15 @@ internal sealed record BenchReport
     public double RatioSinksOff => SinksOff.SteadyFps / CeilingFps;
 
     public double RatioSinksOnVsOrtDefaults => SinksOn.SteadyFps / OrtDefaultsFps;
+
+    /// <summary>
+    /// The fastest bare loop of the whole bench (the sweep's points, both ceilings, ONNX Runtime's defaults):
+    /// what the machine can do with any setting, so the ratio against it cannot be flattered by a bad one.
+    /// </summary>
+    public double BestBareFps => new[] { Sweep.Best.Fps, CeilingFps, CeilingFpsBatch1 ?? 0, OrtDefaultsFps }.Max();
+
+    /// <summary>The pipeline against <see cref="BestBareFps"/>.</summary>
+    public double RatioSinksOnVsBest => SinksOn.SteadyFps / BestBareFps;
 
     public required IReadOnlyList<TargetCheck> Targets { get; init; }
 }

@@ -27,7 +27,7 @@ internal static class BenchReportWriter
         });
         console.Profile.Width = 200;
         var s = report.Setup;
-        console.WriteLine(Invariant($"{s.Source} ({s.Width}x{s.Height}), {s.Model}, {s.Frames} frames per run, {s.Threads} ORT threads (0 = per core), max batch {s.MaxBatch}, device {s.Device}, {s.Cores} cores, .NET {s.Runtime}, ONNX Runtime {s.OnnxRuntime}, OpenCV {s.OpenCv}"));
+        console.WriteLine(Invariant($"{s.Source} ({s.Width}x{s.Height}), {s.Model}, {s.Frames} frames per run, {s.Threads} ORT threads, max batch {s.MaxBatch}, device {s.Device}, {s.Cores} cores, .NET {s.Runtime}, ONNX Runtime {s.OnnxRuntime}, OpenCV {s.OpenCv}"));
 
         var throughput = new Table().Border(TableBorder.Markdown).AddColumn("measurement").AddColumn(new TableColumn("frames/s").RightAligned()).AddColumn(new TableColumn("vs ceiling").RightAligned()).AddColumn("notes");
         throughput.AddRow($"inference ceiling (bare Run, batch {s.MaxBatch})", F(report.CeilingFps), "1.00", "same model, threads, batch");
@@ -43,7 +43,23 @@ internal static class BenchReportWriter
             throughput.AddRow($"pipeline, sinks: {p.Sinks}", F(p.SteadyFps), F(p.SteadyFps / report.CeilingFps), Invariant($"steady state; whole run {p.Fps:0.00} fps, mean batch {p.MeanBatch:0.00}"));
         }
 
+        throughput.AddRow("best bare Run loop of the thread sweep (batch 1)", F(report.Sweep.Best.Fps), F(report.Sweep.Best.Fps / report.CeilingFps), Invariant($"{report.Sweep.Best.Threads} threads, spinning {OnOff(report.Sweep.Best.Spinning)}"));
         console.Write(throughput);
+        console.WriteLine();
+
+        var sweep = new Table().Border(TableBorder.Markdown).AddColumn("thread sweep (bare Run, batch 1)").AddColumn(new TableColumn("spinning on").RightAligned()).AddColumn(new TableColumn("spinning off").RightAligned());
+        foreach (var row in report.Sweep.Points.GroupBy(p => p.Threads))
+        {
+            sweep.AddRow(Invariant($"{row.Key} intra-op thread{(row.Key == 1 ? "" : "s")}"), Fps(row, spinning: true), Fps(row, spinning: false));
+        }
+
+        console.Write(sweep);
+        console.WriteLine(Invariant($"run's settings ({report.Sweep.RunSettings.Threads} threads, spinning {OnOff(report.Sweep.RunSettings.Spinning)}): {report.Sweep.RunSettings.Fps:0.00} frames/s, {report.Sweep.RunSettingsRatio:0.00} of the best; pipeline (all sinks) / best bare loop measured ({report.BestBareFps:0.00} frames/s): {report.RatioSinksOnVsBest:0.00}"));
+        if (report.Sweep.Hint is { } hint)
+        {
+            console.WriteLine($"hint: {hint}");
+        }
+
         console.WriteLine();
 
         var h = report.HostAlone;
@@ -89,6 +105,11 @@ internal static class BenchReportWriter
 
         console.Write(targets);
     }
+
+    private static string Fps(IEnumerable<SweepPoint> row, bool spinning) =>
+        row.FirstOrDefault(p => p.Spinning == spinning) is { } point ? F(point.Fps) : "-";
+
+    private static string OnOff(bool on) => on ? "on" : "off";
 
     private static string F(double value) => value.ToString(value >= 100 ? "0" : "0.00", CultureInfo.InvariantCulture);
 

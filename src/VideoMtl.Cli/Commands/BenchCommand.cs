@@ -17,7 +17,7 @@ internal static class BenchCommand
         var model = new Option<string?>("--model") { Description = "Multi-task model (default: models/yolov8n-mt.onnx)" };
         var device = new Option<string>("--device") { Description = "cpu, cuda[:N] or tensorrt[:N]", DefaultValueFactory = _ => "cpu" };
         var frames = new Option<int>("--frames") { Description = "Frames per measurement", DefaultValueFactory = _ => 200 };
-        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0 = one per core)", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0 = one per CPU this process may use, as run)", DefaultValueFactory = _ => 0 };
         var maxBatch = new Option<int>("--max-batch") { Description = "Batch of the ceiling and of the pipeline runs", DefaultValueFactory = _ => 4 };
         var spinning = new Option<bool>("--ort-spinning") { Description = "Let ONNX Runtime's threads spin between operators, as run's OrtSpinning (default: true; --ort-spinning false to let them sleep)", DefaultValueFactory = _ => true };
         var videoPreset = new Option<string>("--video-preset") { Description = "x264 preset of the mp4 in the all-sinks run (as run's --video-preset)", DefaultValueFactory = _ => Vision.VideoWriter.DefaultPreset };

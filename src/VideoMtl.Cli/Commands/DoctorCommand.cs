@@ -11,10 +11,17 @@ internal static class DoctorCommand
         var json = new Option<bool>("--json") { Description = "Print the report as JSON" };
         var ortLib = new Option<string?>("--ort-lib") { Description = "Path to libonnxruntime.so (default: VIDEOMTL_ORT_LIB, then the setup.sh install)" };
         var model = new Option<string?>("--model") { Description = "Model to check (default: models/yolov8n-mt.onnx)" };
-        var command = new Command("doctor", "Check OpenCV, ONNX Runtime, execution providers, GPU and the model") { json, ortLib, model };
+        var threads = new Option<int>("--threads") { Description = "The --threads a run would be given (default: 0 = one per CPU available); doctor says what it leads to" };
+        var command = new Command("doctor", "Check OpenCV, ONNX Runtime, execution providers, GPU, the CPUs a run may use and the model") { json, ortLib, model, threads };
         command.SetAction(parse =>
         {
-            var report = new DoctorRunner(parse.GetValue(ortLib), parse.GetValue(model)).Run();
+            int requested = parse.GetValue(threads);
+            if (requested is < 0 or > 1024)
+            {
+                throw new UserError($"--threads {requested} is out of range: use 0 (one per CPU available) .. 1024");
+            }
+
+            var report = new DoctorRunner(parse.GetValue(ortLib), parse.GetValue(model), requested).Run();
             if (parse.GetValue(json))
             {
                 report.WriteJson(output);

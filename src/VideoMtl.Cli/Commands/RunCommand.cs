@@ -32,7 +32,7 @@ internal static class RunCommand
         var device = new Option<string>("--device") { Description = "cpu, cuda[:N] or tensorrt[:N]; a trailing ! forbids falling back to CPU (default: cpu)" };
         var maxBatch = new Option<int>("--max-batch") { Description = "Frames per inference call, across streams (default: 4)" };
         var maxWait = new Option<int>("--max-wait-ms") { Description = "How long to wait to fill a batch (default: 10)" };
-        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (default: 0 = one per core)" };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (default: 0 = one per CPU this process may use: affinity and container quota)" };
         var spinning = new Option<bool>("--ort-spinning") { Description = "Let ONNX Runtime's threads spin between operators (default: true; --ort-spinning false lets them sleep, leaving the cores to the other stages)" };
         var conf = new Option<float>("--conf", "--confidence") { Description = "Confidence threshold (default: 0.25)" };
         var iou = new Option<float>("--iou") { Description = "NMS IoU threshold (default: 0.7)" };
@@ -161,7 +161,7 @@ internal static class RunCommand
 
         if (settings.Threads is < 0 or > 1024)
         {
-            throw new UserError($"--threads / Threads {settings.Threads} is out of range: use 0 (one per core) .. 1024");
+            throw new UserError($"--threads / Threads {settings.Threads} is out of range: use 0 (one per CPU available) .. 1024");
         }
 
         if (string.IsNullOrWhiteSpace(settings.Output))

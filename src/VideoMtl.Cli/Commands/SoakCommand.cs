@@ -18,7 +18,7 @@ internal static class SoakCommand
         var duration = new Option<string>("--duration") { Description = "How long to run: 90s, 10m, 1h", DefaultValueFactory = _ => "10m" };
         var interval = new Option<string>("--interval") { Description = "Sampling interval: 10s, 30s, 1m", DefaultValueFactory = _ => "30s" };
         var model = new Option<string?>("--model") { Description = "Multi-task model (default: models/yolov8n-mt.onnx)" };
-        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0 = one per core)" };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0 = one per CPU this process may use, as run)" };
         var maxBatch = new Option<int>("--max-batch") { Description = "Frames per inference call, across streams", DefaultValueFactory = _ => 4 };
         var withVideo = new Option<bool>("--video-output") { Description = "Also write each stream's annotated mp4 (off: NDJSON only)" };
         var json = new Option<string?>("--json") { Description = "Write every sample and the verdicts as JSON to this file" };

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using VideoMtl.Onnx;
+using VideoMtl.Onnx.Threading;
 using VideoMtl.Vision;
 
 namespace VideoMtl.Cli.Doctor;
@@ -14,9 +15,15 @@ internal sealed class DoctorRunner
     private readonly string? _ortLibrary;
     private readonly string _modelPath;
     private readonly bool _modelIsExplicit;
+    private readonly int _threads;
 
-    public DoctorRunner(string? ortLibrary, string? modelPath)
+    /// <summary>ONNX Runtime's own intra-op thread count, counted while the model check loads the model with the defaults.</summary>
+    private int? _ortDefaultThreads;
+
+    /// <param name="threads">The <c>--threads</c> a run would get (0: choose).</param>
+    public DoctorRunner(string? ortLibrary, string? modelPath, int threads = 0)
     {
+        _threads = threads;
         _ortLibrary = ortLibrary;
         _modelIsExplicit = modelPath is not null;
         _modelPath = modelPath ?? RepositoryPaths.DefaultModel;
@@ -37,11 +44,12 @@ internal sealed class DoctorRunner
             checks.Add(Guard("TensorRT provider", () => CheckProvider(ExecutionDevice.TensorRt)));
         }
 
-        checks.Add(new DoctorCheck("CPU", CheckStatus.Info, $"{Environment.ProcessorCount} logical cores{CpuModel()}"));
+        checks.Add(new DoctorCheck("CPU", CheckStatus.Info, $"{CpuBudget.Detect().Describe()}{CpuModel()}"));
         checks.Add(Guard("GPU", CheckGpu));
         checks.Add(ort.Status == CheckStatus.Fail
             ? new DoctorCheck("Model", CheckStatus.Fail, "not checked: ONNX Runtime is not available", "fix ONNX Runtime first")
             : Guard("Model", CheckModel));
+        checks.Add(CheckThreads());
         return new DoctorReport(checks);
     }
 
@@ -138,11 +146,31 @@ internal sealed class DoctorRunner
                 : new DoctorCheck("Model", CheckStatus.Fail, $"default model not built: {_modelPath}", "run ./setup.sh (it builds the model from models/sources/ or ../shared/models/)");
         }
 
-        using var session = InferenceSession.Create(_modelPath, new InferenceSessionOptions { LogLevel = OrtLogLevel.Fatal });
+        // Created with ONNX Runtime's defaults on purpose: the threads it starts show its own thread count.
+        _ortDefaultThreads = ProcessThreads.OrtDefaultIntraOpThreads(
+            () => InferenceSession.Create(_modelPath, new InferenceSessionOptions { LogLevel = OrtLogLevel.Fatal }), out var created);
+        using var session = created;
         string inputs = string.Join("; ", session.Inputs.Select(n => n.ToString()));
         string outputs = string.Join("; ", session.Outputs.Select(n => n.ToString()));
         string tasks = session.Metadata.CustomMetadata.TryGetValue("videomtl.tasks", out string? t) ? $"tasks {t}; " : string.Empty;
         return new DoctorCheck("Model", CheckStatus.Ok, $"{_modelPath}: {tasks}inputs {inputs}; outputs {outputs}");
+    }
+
+    /// <summary>What a run will use and why: each CPU limit, ONNX Runtime's own guess, and the choice.</summary>
+    private DoctorCheck CheckThreads()
+    {
+        var budget = CpuBudget.Detect();
+        var choice = IntraOpThreadChoice.Resolve(_threads, budget);
+        string ort = _ortDefaultThreads is { } guess ? $"ONNX Runtime's own default would be {guess}" : "ONNX Runtime's own default not measured (the model did not load)";
+        string detail = $"a run uses {choice.Threads} intra-op thread{(choice.Threads == 1 ? "" : "s")}, {choice.Reason}; {ort}";
+        if (_ortDefaultThreads is { } g && g < budget.Available && _threads == 0)
+        {
+            detail += $", which would leave {budget.Available - g} CPU{(budget.Available - g == 1 ? "" : "s")} idle";
+        }
+
+        return choice.Warning is null
+            ? new DoctorCheck("Threads", CheckStatus.Ok, detail)
+            : new DoctorCheck("Threads", CheckStatus.Warning, detail, choice.Warning);
     }
 
     private static string CpuModel()

@@ -5,7 +5,8 @@ namespace VideoMtl.Cli.Soak;
 /// latency does not drift. Both compare the steady part of the run (after the first tenth, the warm-up)
 /// early against late.
 /// </summary>
-internal sealed record SoakReport(SoakOptions Options, IReadOnlyList<SoakSample> Samples, IReadOnlyList<SoakStreamCounts> Totals, double MeanBatch, int Cores)
+/// <param name="Sweep">Bare loops over thread counts and spinning before the soak: whether its settings left speed unused.</param>
+internal sealed record SoakReport(SoakOptions Options, IReadOnlyList<SoakSample> Samples, IReadOnlyList<SoakStreamCounts> Totals, double MeanBatch, int Cores, Bench.SweepFigures Sweep)
 {
     /// <summary>RSS may grow this much (fraction) from the first to the second half of the steady part.</summary>
     public const double MemoryGrowthLimit = 0.05;

@@ -23,12 +23,13 @@ internal static class SoakReportWriter
             interval_seconds = report.Options.Interval.TotalSeconds,
             video = Path.GetFileName(report.Options.Video),
             own_feeds = report.Options.Urls.Count == 0,
-            threads = report.Options.Threads,
+            threads = report.Sweep.RunSettings.Threads,
             max_batch = report.Options.MaxBatch,
             mp4_output = report.Options.WriteVideo,
             cores = report.Cores,
         },
         report.Totals,
+        sweep = new { points = report.Sweep.Points, best = report.Sweep.Best, run_settings = report.Sweep.RunSettings, ratio = Math.Round(report.Sweep.RunSettingsRatio, 3), hint = report.Sweep.Hint },
         mean_batch = Math.Round(report.MeanBatch, 2),
         memory = new { early_peak_rss_bytes = report.ResidentPeaks.Early, late_peak_rss_bytes = report.ResidentPeaks.Late, growth = Math.Round(report.MemoryGrowth, 4), limit = SoakReport.MemoryGrowthLimit, plateaus = report.MemoryPlateaus },
         latency = new { early_p99_ms = Math.Round(report.LatencyP99.Early, 1), late_p99_ms = Math.Round(report.LatencyP99.Late, 1), drift = Math.Round(report.LatencyDrift, 3), limit = SoakReport.LatencyDriftLimit, stable = report.LatencyStable },
@@ -51,6 +52,8 @@ internal static class SoakReportWriter
         var (earlyRss, lateRss) = report.ResidentPeaks;
         var (earlyP99, lateP99) = report.LatencyP99;
         output.WriteLine(string.Create(c, $"memory: peak RSS {earlyRss / 1048576.0:0.0} MB early, {lateRss / 1048576.0:0.0} MB late ({report.MemoryGrowth:+0.0%;-0.0%}; limit +{SoakReport.MemoryGrowthLimit:0%}): {Verdict(report.MemoryPlateaus, "plateau", "still growing")}"));
+        var sweep = report.Sweep;
+        output.WriteLine(string.Create(c, $"threads: {sweep.RunSettings.Threads} intra-op, spinning {(sweep.RunSettings.Spinning ? "on" : "off")}: bare loop {sweep.RunSettings.Fps:0.00} frames/s, {sweep.RunSettingsRatio:0.00} of the best of the sweep ({sweep.Best.Threads} threads, spinning {(sweep.Best.Spinning ? "on" : "off")}, {sweep.Best.Fps:0.00} frames/s): {sweep.Hint ?? "no better setting"}"));
         output.WriteLine(string.Create(c, $"latency: p99 {earlyP99:0} ms early, {lateP99:0} ms late (x{report.LatencyDrift:0.00}; limit x{SoakReport.LatencyDriftLimit:0.00}): {Verdict(report.LatencyStable, "no drift", "drifting")}"));
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using VideoMtl.Cli.Bench;
 using VideoMtl.Pipeline;
 using VideoMtl.Pipeline.Sinks;
 using VideoMtl.Pipeline.Sources;
@@ -22,11 +23,9 @@ internal sealed class SoakRunner(SoakOptions options, ILoggerFactory loggerFacto
         var output = Path.Combine(Path.GetTempPath(), "videomtl-soak-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         try
         {
-            var urls = options.Urls.Count > 0 ? options.Urls : await ServeFeedsAsync(feeds, cancellation).ConfigureAwait(false);
-            var latency = new LatencySink();
             var pipeline = new PipelineOptions
             {
-                Sources = urls.Select((u, i) => SourceSpec.Parse($"s{i + 1}={u}")).ToList(),
+                Sources = [],
                 OutputDirectory = output,
                 ModelPath = options.ModelPath,
                 IntraOpThreads = options.Threads,
@@ -34,6 +33,14 @@ internal sealed class SoakRunner(SoakOptions options, ILoggerFactory loggerFacto
                 WriteVideo = options.WriteVideo,
                 WriteNdjson = true,
             };
+
+            // Before the feeds start, so the bare loops have the machine to themselves: a soak whose thread
+            // settings leave speed unused would otherwise report latencies that look like the machine's.
+            var threads = pipeline.ResolveThreads();
+            var sweep = ThreadSweep.Run(options.ModelPath, pipeline.Provider, options.Video, 12, threads.Threads, pipeline.OrtSpinning, step => progress.WriteLine($"soak: {step} ..."));
+            var urls = options.Urls.Count > 0 ? options.Urls : await ServeFeedsAsync(feeds, cancellation).ConfigureAwait(false);
+            pipeline = pipeline with { Sources = urls.Select((u, i) => SourceSpec.Parse($"s{i + 1}={u}")).ToList() };
+            var latency = new LatencySink();
             var runner = new PipelineRunner(pipeline, loggerFactory, [latency]);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
             var run = runner.RunAsync(stop.Token);
@@ -53,7 +60,7 @@ internal sealed class SoakRunner(SoakOptions options, ILoggerFactory loggerFacto
 
             var summary = await run.ConfigureAwait(false);
             var totals = summary.Streams.Select(s => new SoakStreamCounts(s.Name, s.Captured, s.Processed, s.Dropped, s.Reconnects)).ToList();
-            return new SoakReport(options, samples, totals, summary.MeanBatchSize, Environment.ProcessorCount);
+            return new SoakReport(options, samples, totals, summary.MeanBatchSize, Environment.ProcessorCount, sweep);
         }
         finally
         {

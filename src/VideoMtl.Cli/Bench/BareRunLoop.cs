@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using VideoMtl.Core.Model;
+using VideoMtl.Onnx;
+using VideoMtl.Vision;
+
+namespace VideoMtl.Cli.Bench;
+
+/// <summary>
+/// The most a model can do with given session settings: <c>Run</c> in a loop on real letterboxed frames of
+/// a file, nothing else. The ceiling of <c>bench</c> and each point of the thread sweep.
+/// </summary>
+internal static class BareRunLoop
+{
+    /// <returns>Frames per second over the timed runs (after three untimed warm-up runs).</returns>
+    public static double Measure(string modelPath, InferenceSessionOptions sessionOptions, string source, int batch, int frames)
+    {
+        using var model = MultiTaskModel.Load(modelPath, sessionOptions);
+        int length = model.Letterbox.TensorLength;
+        var input = new float[batch * length];
+        using (var capture = VideoCapture.Open(source))
+        using (var frame = ImageBuffer.CreateEmpty())
+        {
+            // Real frames, so the model sees the same content as in the pipeline.
+            for (int i = 0; i < batch && capture.Read(frame, out _); i++)
+            {
+                model.Letterbox.Apply(frame, input.AsSpan(i * length, length));
+            }
+        }
+
+        using var tensor = OrtTensor.FromMemory(input.AsMemory(), [batch, 3, model.Description.InputHeight, model.Description.InputWidth]);
+        OrtTensor[] Run() => model.Session.Run([tensor]);
+        for (int i = 0; i < 3; i++)
+        {
+            foreach (var output in Run())
+            {
+                output.Dispose(); // warm-up: the first runs allocate and plan
+            }
+        }
+
+        int iterations = Math.Max(2, (frames + batch - 1) / batch);
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < iterations; i++)
+        {
+            foreach (var output in Run())
+            {
+                output.Dispose();
+            }
+        }
+
+        return iterations * batch / clock.Elapsed.TotalSeconds;
+    }
+}

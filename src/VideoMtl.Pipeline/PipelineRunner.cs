@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using Prometheus;
 using VideoMtl.Core.Annotation;
 using VideoMtl.Core.Model;
 using VideoMtl.Onnx;
@@ -17,12 +18,16 @@ namespace VideoMtl.Pipeline;
 /// through every sink, and every file is closed properly.
 /// </summary>
 /// <param name="extraSinks">Sinks added after the built-in ones (preview, tests); the runner completes them.</param>
-public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory loggerFactory, IReadOnlyList<IFrameSink>? extraSinks = null)
+/// <param name="registry">Where the run's metrics go (served at /metrics by the host); a private one when null.</param>
+public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory loggerFactory, IReadOnlyList<IFrameSink>? extraSinks = null, CollectorRegistry? registry = null)
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("pipeline");
 
     /// <summary>The run's streams, available from the start of <see cref="RunAsync"/> (for status endpoints).</summary>
     public IReadOnlyList<StreamState> Streams { get; private set; } = [];
+
+    /// <summary>The run's metrics, available once the stages are running (the bench reads its stage times here).</summary>
+    public PipelineMetrics? Metrics { get; private set; }
 
     /// <summary>True once the model is loaded and the stages are running.</summary>
     public bool IsReady { get; private set; }
@@ -79,11 +84,12 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
             new BoundedChannelOptions(options.SinkQueueCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = true })).ToList();
 
         var sourceChannels = new List<(string Queue, ChannelReader<FramePacket> Reader)>();
-        using var metrics = new PipelineMetrics(streams, () =>
+        var metrics = new PipelineMetrics(registry ?? Prometheus.Metrics.NewCustomRegistry(), streams, () =>
             sourceChannels.Select(c => (c.Queue, c.Reader.Count))
                 .Append(("ready", ready.Reader.Count))
                 .Append(("decoded", decoded.Reader.Count))
                 .Concat(sinkChannels.Select((c, i) => ($"sink_{sinks[i].Name}", c.Reader.Count))));
+        Metrics = metrics;
         var captureTasks = new List<Task>();
         var preprocessTasks = new List<Task>();
         for (int i = 0; i < streams.Count; i++)

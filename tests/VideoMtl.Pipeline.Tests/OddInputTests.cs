@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using VideoMtl.Pipeline.Metrics;
 using VideoMtl.Pipeline.Sources;
 using VideoMtl.TestSupport;
 
@@ -24,9 +23,9 @@ public sealed class OddInputTests : IClassFixture<PipelineFixture>, IClassFixtur
     public async Task Damaged_and_truncated_files_are_read_to_the_end_with_the_shortfall_counted()
     {
         using var output = new TemporaryDirectory();
-        using var exporter = new PrometheusTextExporter(PipelineMetrics.MeterName, PipelineMetrics.Buckets);
+        var registry = Prometheus.Metrics.NewCustomRegistry();
         var loggers = new RecordingLoggerFactory();
-        var summary = await new PipelineRunner(Options(output.Path, ["corrupt=" + _media.Corrupt, "cut=" + _media.Truncated]), loggers).RunAsync(CancellationToken.None);
+        var summary = await new PipelineRunner(Options(output.Path, ["corrupt=" + _media.Corrupt, "cut=" + _media.Truncated]), loggers, registry: registry).RunAsync(CancellationToken.None);
 
         foreach (var stream in summary.Streams)
         {
@@ -39,7 +38,7 @@ public sealed class OddInputTests : IClassFixture<PipelineFixture>, IClassFixtur
 
         Assert.True(summary.Streams[0].Dropped >= 1, "the damaged file lost frames, and they are counted");
         Assert.True(summary.Streams[1].Processed < 30, "the truncated file holds about half its frames");
-        string metrics = exporter.Scrape();
+        string metrics = registry.Scrape();
         var dropped = metrics.Split('\n').Single(l => l.StartsWith("videomtl_frames_dropped_total{", StringComparison.Ordinal)
             && l.Contains("stream=\"cut\"", StringComparison.Ordinal) && l.Contains("reason=\"decode_error\"", StringComparison.Ordinal));
         Assert.EndsWith($"}} {summary.Streams[1].Dropped}", dropped, StringComparison.Ordinal);

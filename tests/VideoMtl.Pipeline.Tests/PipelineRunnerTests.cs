@@ -47,14 +47,14 @@ public sealed class PipelineRunnerTests : IClassFixture<PipelineFixture>
     public async Task Two_sources_complete_in_one_run_with_frames_batched_across_them()
     {
         using var output = new TemporaryDirectory();
-        using var exporter = new Metrics.PrometheusTextExporter(Metrics.PipelineMetrics.MeterName, Metrics.PipelineMetrics.Buckets);
-        var running = Run(output.Path, [SourceSpec.Parse("a=" + _fixture.ClipA), SourceSpec.Parse("b=" + _fixture.ClipB)]);
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var running = Run(output.Path, [SourceSpec.Parse("a=" + _fixture.ClipA), SourceSpec.Parse("b=" + _fixture.ClipB)], registry: registry);
 
         // Gauges are read at scrape time, so they are checked while the run is on.
         string live = string.Empty;
         for (var deadline = DateTime.UtcNow.AddSeconds(60); DateTime.UtcNow < deadline && !running.IsCompleted; await Task.Delay(100))
         {
-            live = exporter.Scrape();
+            live = registry.Scrape();
             if (live.Contains("videomtl_stream_up{stream=\"a\"} 1", StringComparison.Ordinal))
             {
                 break;
@@ -69,7 +69,7 @@ public sealed class PipelineRunnerTests : IClassFixture<PipelineFixture>
 
         var summary = await running;
         Assert.Equal([24L, 16L], summary.Streams.Select(s => s.Processed));
-        string metrics = exporter.Scrape();
+        string metrics = registry.Scrape();
         Assert.Contains("videomtl_frames_captured_total{stream=\"a\"} 24\n", metrics, StringComparison.Ordinal);
         Assert.Contains("videomtl_frames_processed_total{stream=\"b\"} 16\n", metrics, StringComparison.Ordinal);
         Assert.Contains("# TYPE videomtl_inference_batch_size histogram", metrics, StringComparison.Ordinal);
@@ -95,7 +95,7 @@ public sealed class PipelineRunnerTests : IClassFixture<PipelineFixture>
     {
         using var output = new TemporaryDirectory();
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(8));
-        var summary = await Run(output.Path, [SourceSpec.Parse(TestData.VtestAvi)], cancel.Token);
+        var summary = await Run(output.Path, [SourceSpec.Parse(TestData.VtestAvi)], cancellation: cancel.Token);
         Assert.True(summary.Cancelled);
         var lines = ReadLines(Path.Combine(output.Path, "vtest.ndjson"));
         Assert.InRange(lines.Count, 1, 794);
@@ -224,10 +224,10 @@ public sealed class PipelineRunnerTests : IClassFixture<PipelineFixture>
     private PipelineOptions ClipA(string output) =>
         new() { Sources = [SourceSpec.Parse("a=" + _fixture.ClipA)], OutputDirectory = output, ModelPath = _fixture.ModelPath, IntraOpThreads = 2 };
 
-    private Task<PipelineSummary> Run(string output, IReadOnlyList<SourceSpec> sources, CancellationToken cancellation = default) =>
+    private Task<PipelineSummary> Run(string output, IReadOnlyList<SourceSpec> sources, Prometheus.CollectorRegistry? registry = null, CancellationToken cancellation = default) =>
         new PipelineRunner(
             new PipelineOptions { Sources = sources, OutputDirectory = output, ModelPath = _fixture.ModelPath, IntraOpThreads = 2 },
-            NullLoggerFactory.Instance).RunAsync(cancellation);
+            NullLoggerFactory.Instance, registry: registry).RunAsync(cancellation);
 
     private static List<string> ReadLines(string path)
     {

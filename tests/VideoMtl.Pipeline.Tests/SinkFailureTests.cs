@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using VideoMtl.Pipeline.Metrics;
 using VideoMtl.Pipeline.Sources;
 using VideoMtl.TestSupport;
 
@@ -24,10 +23,10 @@ public sealed class SinkFailureTests : IClassFixture<PipelineFixture>
         using var output = new TemporaryDirectory();
         // /dev/full answers every write with ENOSPC, exactly as a full disk does.
         File.CreateSymbolicLink(Path.Combine(output.Path, "a.ndjson"), "/dev/full");
-        using var exporter = new PrometheusTextExporter(PipelineMetrics.MeterName, PipelineMetrics.Buckets);
+        var registry = Prometheus.Metrics.NewCustomRegistry();
         var loggers = new RecordingLoggerFactory();
 
-        var summary = await new PipelineRunner(Options(output.Path, "a=" + _fixture.ClipA, "b=" + _fixture.ClipB), loggers).RunAsync(CancellationToken.None);
+        var summary = await new PipelineRunner(Options(output.Path, "a=" + _fixture.ClipA, "b=" + _fixture.ClipB), loggers, registry: registry).RunAsync(CancellationToken.None);
 
         Assert.Equal([24L, 16L], summary.Streams.Select(s => s.Processed));
         Assert.All(summary.Streams, s => Assert.Null(s.Error));
@@ -37,7 +36,7 @@ public sealed class SinkFailureTests : IClassFixture<PipelineFixture>
         Assert.Equal(16, lines.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         var error = Assert.Single(loggers.Logger.Entries, e => e.Level == LogLevel.Error);
         Assert.StartsWith("a: ndjson output failed and is switched off for this stream", error.Message, StringComparison.Ordinal);
-        Assert.Contains("videomtl_sink_errors_total{sink=\"ndjson\",stream=\"a\"} 1\n", exporter.Scrape(), StringComparison.Ordinal);
+        Assert.Contains("videomtl_sink_errors_total{sink=\"ndjson\",stream=\"a\"} 1\n", registry.Scrape(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -45,9 +44,9 @@ public sealed class SinkFailureTests : IClassFixture<PipelineFixture>
     {
         using var work = new TemporaryDirectory();
         string output = Path.Combine(work.Path, "results");
-        using var exporter = new PrometheusTextExporter(PipelineMetrics.MeterName, PipelineMetrics.Buckets);
+        var registry = Prometheus.Metrics.NewCustomRegistry();
         var loggers = new RecordingLoggerFactory();
-        var runner = new PipelineRunner(Options(output, "v=" + TestData.VtestAvi) with { MaxFramesPerSource = 90 }, loggers);
+        var runner = new PipelineRunner(Options(output, "v=" + TestData.VtestAvi) with { MaxFramesPerSource = 90 }, loggers, registry: registry);
         var run = runner.RunAsync(CancellationToken.None);
         while (!run.IsCompleted && (runner.Streams.Count == 0 || runner.Streams[0].Processed < 8))
         {
@@ -63,7 +62,7 @@ public sealed class SinkFailureTests : IClassFixture<PipelineFixture>
         Assert.Equal(2, errors.Count);
         Assert.Contains(errors, m => m.StartsWith("v: ndjson output failed", StringComparison.Ordinal) && m.Contains("was removed while being written", StringComparison.Ordinal));
         Assert.Contains(errors, m => m.StartsWith("v: video output failed", StringComparison.Ordinal) && m.Contains("was removed while being written", StringComparison.Ordinal));
-        string metrics = exporter.Scrape();
+        string metrics = registry.Scrape();
         Assert.Contains("videomtl_sink_errors_total{sink=\"ndjson\",stream=\"v\"} 1\n", metrics, StringComparison.Ordinal);
         Assert.Contains("videomtl_sink_errors_total{sink=\"video\",stream=\"v\"} 1\n", metrics, StringComparison.Ordinal);
     }

@@ -162,9 +162,9 @@ internal sealed class BenchRunner(BenchOptions options, ILoggerFactory loggerFac
             long perStream = pipelineOptions.MaxFramesPerSource!.Value;
             var measure = new MeasuringSink(Math.Max(4, perStream * streams / 5));
             using var preview = allSinks ? new PreviewSink(specs.Select(s => s.Name)) : null;
-            using var stages = new StageTimeCollector();
-            var summary = await new PipelineRunner(pipelineOptions, loggerFactory, preview is null ? [measure] : [preview, measure]).RunAsync(cancellation).ConfigureAwait(false);
-            var perFrame = stages.MeanMillisecondsPerFrame();
+            var runner = new PipelineRunner(pipelineOptions, loggerFactory, preview is null ? [measure] : [preview, measure]);
+            var summary = await runner.RunAsync(cancellation).ConfigureAwait(false);
+            var perFrame = StageTimeCollector.MeanMillisecondsPerFrame(runner.Metrics!);
             double host = perFrame["preprocess"] + perFrame["postprocess"] + perFrame["overlay"];
             return new PipelineFigures(
                 sinks, summary.FramesProcessed, summary.FramesPerSecond, measure.SteadyFramesPerSecond, summary.MeanBatchSize, perFrame, host,

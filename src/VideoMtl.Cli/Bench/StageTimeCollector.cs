@@ -1,82 +1,27 @@
-using System.Diagnostics.Metrics;
 using VideoMtl.Pipeline.Metrics;
 
 namespace VideoMtl.Cli.Bench;
 
 /// <summary>
-/// Sums <c>videomtl_stage_duration_seconds</c> and <c>videomtl_inference_batch_size</c> per stage while a
-/// pipeline runs, straight from the pipeline's own instruments. The callback does not allocate, so it does
-/// not disturb the allocation figure measured at the same time.
+/// Mean time per frame of each stage, read from a finished run's own series
+/// (<c>videomtl_stage_duration_seconds</c> and <c>videomtl_inference_batch_size</c>): the bench measures
+/// exactly what Prometheus would show, and reading them afterwards adds nothing to the run.
 /// </summary>
-internal sealed class StageTimeCollector : IDisposable
+internal static class StageTimeCollector
 {
-    private static readonly string[] Stages = ["decode", "preprocess", "inference", "postprocess", "overlay", "encode"];
-
-    private readonly MeterListener _listener = new();
-    private readonly Lock _gate = new();
-    private readonly double[] _seconds = new double[Stages.Length];
-    private readonly long[] _counts = new long[Stages.Length];
-    private long _batches;
-    private long _batchedFrames;
-
-    public StageTimeCollector()
+    /// <summary>Milliseconds per frame by stage; inference is per batch divided by the mean batch size.</summary>
+    public static IReadOnlyDictionary<string, double> MeanMillisecondsPerFrame(PipelineMetrics metrics)
     {
-        _listener.InstrumentPublished = (instrument, listener) =>
+        var (batches, frames) = metrics.BatchTotals();
+        double meanBatch = batches == 0 ? 1 : frames / batches;
+        var result = new Dictionary<string, double>();
+        foreach (string stage in PipelineMetrics.StageNames)
         {
-            if (instrument.Meter.Name == PipelineMetrics.MeterName && instrument.Name is "videomtl_stage_duration_seconds" or "videomtl_inference_batch_size")
-            {
-                listener.EnableMeasurementEvents(instrument);
-            }
-        };
-        _listener.SetMeasurementEventCallback<double>(OnStage);
-        _listener.SetMeasurementEventCallback<int>(OnBatch);
-        _listener.Start();
-    }
-
-    /// <summary>Mean milliseconds per frame of each stage; inference is per batch divided by the mean batch size.</summary>
-    public IReadOnlyDictionary<string, double> MeanMillisecondsPerFrame()
-    {
-        lock (_gate)
-        {
-            double meanBatch = _batches == 0 ? 1 : _batchedFrames / (double)_batches;
-            var result = new Dictionary<string, double>();
-            for (int i = 0; i < Stages.Length; i++)
-            {
-                double perEvent = _counts[i] == 0 ? 0 : _seconds[i] * 1000 / _counts[i];
-                result[Stages[i]] = Stages[i] == "inference" ? perEvent / meanBatch : perEvent;
-            }
-
-            return result;
+            var (seconds, count) = metrics.StageTotals(stage);
+            double perEvent = count == 0 ? 0 : seconds * 1000 / count;
+            result[stage] = stage == "inference" ? perEvent / meanBatch : perEvent;
         }
-    }
 
-    public void Dispose() => _listener.Dispose();
-
-    private void OnStage(Instrument instrument, double seconds, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
-    {
-        foreach (var tag in tags)
-        {
-            if (tag.Key == "stage" && tag.Value is string stage)
-            {
-                int index = Array.IndexOf(Stages, stage);
-                if (index >= 0)
-                {
-                    lock (_gate)
-                    {
-                        _seconds[index] += seconds;
-                        _counts[index]++;
-                    }
-                }
-            }
-        }
-    }
-
-    private void OnBatch(Instrument instrument, int size, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
-    {
-        lock (_gate)
-        {
-            _batches++;
-            _batchedFrames += size;
-        }
+        return result;
     }
 }

@@ -6,7 +6,6 @@ using VideoMtl.Cli.Http;
 using VideoMtl.Core.Decoding;
 using VideoMtl.Onnx;
 using VideoMtl.Pipeline;
-using VideoMtl.Pipeline.Metrics;
 using VideoMtl.Pipeline.Preview;
 using VideoMtl.Pipeline.Sources;
 using VideoMtl.Vision;
@@ -96,13 +95,14 @@ internal static class RunCommand
 
             using var stop = new StopSignal(cancellation); // drain, flush NDJSON and finalize every mp4 before exiting
 
-            using var exporter = new PrometheusTextExporter(PipelineMetrics.MeterName, PipelineMetrics.Buckets);
+            // One registry for this run, served at /metrics: nothing goes to prometheus-net's static default.
+            var registry = Prometheus.Metrics.NewCustomRegistry();
             using var preview = settings.Http.Port != 0 ? new PreviewSink(options.Sources.Select(s => s.Name)) : null;
-            var runner = new PipelineRunner(options, loggerFactory, preview is null ? null : [preview]);
+            var runner = new PipelineRunner(options, loggerFactory, preview is null ? null : [preview], registry);
             StatusServer? server = null;
             if (preview is not null)
             {
-                server = await StatusServer.StartAsync(bind, settings.Http.Port, runner, exporter, preview, settings.Http.BearerToken).ConfigureAwait(false);
+                server = await StatusServer.StartAsync(bind, settings.Http.Port, runner, registry, preview, settings.Http.BearerToken).ConfigureAwait(false);
                 logger.LogInformation("metrics at {Address}/metrics; preview at {Address}/streams/{{name}}/mjpeg (also /healthz, /readyz, /streams)", server.Address, server.Address);
             }
 

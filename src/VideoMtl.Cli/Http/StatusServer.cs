@@ -5,13 +5,13 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using VideoMtl.Pipeline;
-using VideoMtl.Pipeline.Metrics;
+using Prometheus;
 using VideoMtl.Pipeline.Preview;
 
 namespace VideoMtl.Cli.Http;
 
 /// <summary>
-/// The run's HTTP side on Kestrel: <c>/metrics</c> (Prometheus text 0.0.4), <c>/healthz</c>, <c>/readyz</c>
+/// The run's HTTP side on Kestrel: <c>/metrics</c> (prometheus-net's exporter over the run's registry), <c>/healthz</c>, <c>/readyz</c>
 /// <c>/streams</c>, and the preview: <c>/streams/{id}/mjpeg</c> and <c>/streams/{id}/snapshot.jpg</c>. Bound to loopback unless an address is given; small request limits, no bodies.
 /// </summary>
 internal sealed class StatusServer : IAsyncDisposable
@@ -27,7 +27,7 @@ internal sealed class StatusServer : IAsyncDisposable
     /// <summary>Base address, e.g. http://127.0.0.1:8321.</summary>
     public string Address { get; }
 
-    public static async Task<StatusServer> StartAsync(IPAddress bind, int port, PipelineRunner runner, PrometheusTextExporter exporter, PreviewSink preview, string? bearerToken = null)
+    public static async Task<StatusServer> StartAsync(IPAddress bind, int port, PipelineRunner runner, CollectorRegistry registry, PreviewSink preview, string? bearerToken = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         // Kestrel's own request logs would drown the pipeline's; startup failures still surface as exceptions.
@@ -46,7 +46,7 @@ internal sealed class StatusServer : IAsyncDisposable
             app.Use(new BearerTokenCheck(bearerToken).InvokeAsync);
         }
 
-        app.MapGet("/metrics", () => Results.Text(exporter.Scrape(), "text/plain; version=0.0.4; charset=utf-8"));
+        app.MapMetrics("/metrics", registry);
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/readyz", () => runner.IsReady ? Results.Text("ready\n") : Results.Text("starting\n", statusCode: StatusCodes.Status503ServiceUnavailable));
         app.MapGet("/streams", () => Results.Text(StreamsJson(runner), "application/json"));

@@ -1,84 +1,132 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
+using System.Globalization;
+using Prometheus;
 using VideoMtl.Pipeline.Stages;
 
 namespace VideoMtl.Pipeline.Metrics;
 
 /// <summary>
-/// The pipeline's instruments (System.Diagnostics.Metrics), named as they appear in Prometheus. Labels are
-/// bounded: stream names, stage and reason words, class names — never a URL, frame, track id or credential.
+/// The pipeline's series in a prometheus-net registry, named as Prometheus shows them. Labels are bounded:
+/// stream names, stage, sink, reason and status words, class names — never a URL, frame, track id or
+/// credential. Every labelled child the per-frame path touches is looked up once (per stream, per stage,
+/// per class on first sight) and kept, so recording a frame allocates nothing.
 /// </summary>
-public sealed class PipelineMetrics : IDisposable
+public sealed class PipelineMetrics
 {
-    public const string MeterName = "VideoMtl.Pipeline";
+    /// <summary>Bounds of the seconds-scale histograms (stage times, latency).</summary>
+    public static readonly double[] SecondsBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-    /// <summary>Bucket bounds for the batch-size histogram (the others use seconds-scale defaults).</summary>
-    public static readonly IReadOnlyDictionary<string, double[]> Buckets = new Dictionary<string, double[]>
-    {
-        ["videomtl_inference_batch_size"] = [1, 2, 4, 8, 16, 32, 64],
-    };
+    /// <summary>Bounds of the batch-size histogram.</summary>
+    public static readonly double[] BatchSizeBuckets = [1, 2, 4, 8, 16, 32, 64];
 
-    private readonly Meter _meter = new(MeterName);
-    private readonly Counter<long> _captured;
-    private readonly Counter<long> _processed;
-    private readonly Counter<long> _dropped;
-    private readonly Counter<long> _objects;
-    private readonly Counter<long> _sinkErrors;
-    private readonly Counter<long> _reconnects;
-    private readonly Histogram<double> _stageDuration;
-    private readonly Histogram<double> _latency;
-    private readonly Histogram<int> _batchSize;
-
-    public PipelineMetrics(IReadOnlyList<StreamState> streams, Func<IEnumerable<(string Queue, int Depth)>> queues)
-    {
-        _captured = _meter.CreateCounter<long>("videomtl_frames_captured", description: "Frames read from each source");
-        _processed = _meter.CreateCounter<long>("videomtl_frames_processed", description: "Frames decoded into results");
-        _dropped = _meter.CreateCounter<long>("videomtl_frames_dropped", description: "Frames dropped, by stage and reason");
-        _objects = _meter.CreateCounter<long>("videomtl_objects_detected", description: "Objects in results, by class");
-        _sinkErrors = _meter.CreateCounter<long>("videomtl_sink_errors", description: "Outputs switched off after a write failed, by sink and stream");
-        _reconnects = _meter.CreateCounter<long>("videomtl_stream_reconnects", description: "Times a live source was opened again after it went down");
-        _stageDuration = _meter.CreateHistogram<double>("videomtl_stage_duration_seconds", "s", "Time per frame (per batch for inference) in each stage");
-        _latency = _meter.CreateHistogram<double>("videomtl_end_to_end_latency_seconds", "s", "Capture to result, per frame");
-        _batchSize = _meter.CreateHistogram<int>("videomtl_inference_batch_size", description: "Frames per inference call");
-        _meter.CreateObservableGauge("videomtl_queue_depth", () => queues().Select(q => new Measurement<int>(q.Depth, new KeyValuePair<string, object?>("queue", q.Queue))), description: "Frames waiting in each queue");
-        _meter.CreateObservableGauge("videomtl_stream_up", () => streams.Select(s => new Measurement<int>(s.Status == StreamStatus.Up ? 1 : 0, Stream(s))), description: "1 while a stream delivers frames; 0 while it is down, reconnecting, failed or has ended");
-        _meter.CreateObservableGauge("videomtl_stream_status", () => streams.SelectMany(s => StatusNames.Select((name, i) => new Measurement<int>((int)s.Status == i ? 1 : 0, Stream(s), new KeyValuePair<string, object?>("status", name)))), description: "1 for the stream's current status (starting, up, down, completed, failed)");
-        _meter.CreateObservableGauge("videomtl_stream_fps", () => streams.Select(s => new Measurement<double>(s.ProcessedFps, Stream(s))), description: "Frames processed per second, last few seconds");
-        _meter.CreateObservableGauge("videomtl_build_info", () => new Measurement<int>(1, new KeyValuePair<string, object?>("version", typeof(PipelineMetrics).Assembly.GetName().Version?.ToString() ?? "0"), new KeyValuePair<string, object?>("runtime", Environment.Version.ToString())), description: "Build facts, value 1");
-        _meter.CreateObservableCounter("process_cpu_seconds", () => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, "s", "CPU time of the process");
-        _meter.CreateObservableGauge("process_resident_memory_bytes", () => Environment.WorkingSet, "By", "Resident memory of the process");
-        _meter.CreateObservableGauge("dotnet_gc_heap_bytes", () => GC.GetGCMemoryInfo().HeapSizeBytes, "By", "Managed heap size after the last collection");
-        // Counters start at 0 for every known label set, so rate() and alerts work before the first event
-        // (a series that appears only with its first drop is invisible to "is anything dropping?").
-        foreach (var s in streams)
-        {
-            _captured.Add(0, Stream(s));
-            _processed.Add(0, Stream(s));
-            _reconnects.Add(0, Stream(s));
-            foreach (var (stage, reason) in new[] { ("capture", "queue_full"), ("capture", "decode_error"), ("preprocess", "stale") })
-            {
-                _dropped.Add(0, Stream(s), new KeyValuePair<string, object?>("stage", stage), new KeyValuePair<string, object?>("reason", reason));
-            }
-        }
-
-        _meter.CreateObservableCounter("dotnet_gc_collections", () => Enumerable.Range(0, GC.MaxGeneration + 1).Select(g => new Measurement<long>(GC.CollectionCount(g), new KeyValuePair<string, object?>("generation", g))), description: "Garbage collections by generation");
-    }
+    /// <summary>The stages <c>videomtl_stage_duration_seconds</c> is labelled with.</summary>
+    public static readonly IReadOnlyList<string> StageNames = ["decode", "preprocess", "inference", "postprocess", "overlay", "encode"];
 
     private static readonly string[] StatusNames = Enum.GetNames<StreamStatus>().Select(n => n.ToLowerInvariant()).ToArray();
 
-    public void Reconnected(StreamState stream) => _reconnects.Add(1, Stream(stream));
+    private readonly IReadOnlyList<StreamState> _streams;
+    private readonly PerStream[] _perStream;
+    private readonly Counter _dropped;
+    private readonly Counter _sinkErrors;
+    private readonly Counter _objects;
+    private readonly Histogram.Child[] _stageDuration;
+    private readonly Histogram _batchSize;
 
-    public void SinkFailed(string sink, StreamState stream) => _sinkErrors.Add(1, Stream(stream), new KeyValuePair<string, object?>("sink", sink));
+    // Label names are declared in alphabetical order: the exposition then reads exactly as it did before
+    // prometheus-net (the hand-written exporter sorted them), so recorded queries and greps keep working.
 
-    public void Captured(StreamState stream) => _captured.Add(1, Stream(stream));
+    /// <param name="registry">The run's registry (one per run: nothing is registered process-wide).</param>
+    /// <param name="queues">Read at each scrape: the depth of every queue, by name.</param>
+    public PipelineMetrics(CollectorRegistry registry, IReadOnlyList<StreamState> streams, Func<IEnumerable<(string Queue, int Depth)>> queues)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentNullException.ThrowIfNull(queues);
+        _streams = streams;
+        var factory = Prometheus.Metrics.WithCustomRegistry(registry);
+        string[] stream = ["stream"];
+        var captured = factory.CreateCounter("videomtl_frames_captured_total", "Frames read from each source", stream);
+        var processed = factory.CreateCounter("videomtl_frames_processed_total", "Frames decoded into results", stream);
+        var reconnects = factory.CreateCounter("videomtl_stream_reconnects_total", "Times a live source was opened again after it went down", stream);
+        var latency = factory.CreateHistogram("videomtl_end_to_end_latency_seconds", "Capture to result, per frame", stream, new HistogramConfiguration { Buckets = SecondsBuckets });
+        _dropped = factory.CreateCounter("videomtl_frames_dropped_total", "Frames dropped, by stage and reason", ["reason", "stage", "stream"]);
+        _objects = factory.CreateCounter("videomtl_objects_detected_total", "Objects in results, by class", ["class", "stream"]);
+        _sinkErrors = factory.CreateCounter("videomtl_sink_errors_total", "Outputs switched off after a write failed, by sink and stream", ["sink", "stream"]);
+        var stages = factory.CreateHistogram("videomtl_stage_duration_seconds", "Time per frame (per batch for inference) in each stage", ["stage"], new HistogramConfiguration { Buckets = SecondsBuckets });
+        _stageDuration = StageNames.Select(s => stages.WithLabels(s)).ToArray();
+        _batchSize = factory.CreateHistogram("videomtl_inference_batch_size", "Frames per inference call", new HistogramConfiguration { Buckets = BatchSizeBuckets });
 
-    public void Dropped(StreamState stream, string stage, string reason, long count = 1) =>
-        _dropped.Add(count, Stream(stream), new KeyValuePair<string, object?>("stage", stage), new KeyValuePair<string, object?>("reason", reason));
+        // Counters start at 0 for every known label set, so rate() and alerts work before the first event
+        // (a series that appears only with its first drop is invisible to "is anything dropping?").
+        _perStream = streams.Select(s => new PerStream(
+            captured.WithLabels(s.Name), processed.WithLabels(s.Name), reconnects.WithLabels(s.Name), latency.WithLabels(s.Name),
+            _dropped.WithLabels("queue_full", "capture", s.Name), _dropped.WithLabels("decode_error", "capture", s.Name), _dropped.WithLabels("stale", "preprocess", s.Name))).ToArray();
+
+        // Read at scrape time: queue depths, stream status and rate, memory and collections.
+        var queueDepth = factory.CreateGauge("videomtl_queue_depth", "Frames waiting in each queue", ["queue"]);
+        var up = factory.CreateGauge("videomtl_stream_up", "1 while a stream delivers frames; 0 while it is down, reconnecting, failed or has ended", stream);
+        var status = factory.CreateGauge("videomtl_stream_status", "1 for the stream's current status (starting, up, down, completed, failed)", ["status", "stream"]);
+        var fps = factory.CreateGauge("videomtl_stream_fps", "Frames processed per second, last few seconds", stream);
+        factory.CreateGauge("videomtl_build_info", "Build facts, value 1", ["runtime", "version"])
+            .WithLabels(Environment.Version.ToString(), typeof(PipelineMetrics).Assembly.GetName().Version?.ToString() ?? "0").Set(1);
+        // prometheus-net's own process series (process_cpu_seconds_total, process_working_set_bytes,
+        // dotnet_collection_count_total, ...) come from DotNetStats; the three below keep the names the
+        // dashboard and alerts have always used.
+        DotNetStats.Register(registry);
+        var resident = factory.CreateGauge("process_resident_memory_bytes", "Resident memory of the process");
+        var heap = factory.CreateGauge("dotnet_gc_heap_bytes", "Managed heap size after the last collection");
+        var collections = factory.CreateCounter("dotnet_gc_collections_total", "Garbage collections by generation", ["generation"]);
+        var generations = Enumerable.Range(0, GC.MaxGeneration + 1).Select(g => collections.WithLabels(g.ToString(CultureInfo.InvariantCulture))).ToArray();
+        registry.AddBeforeCollectCallback(() =>
+        {
+            foreach (var (queue, depth) in queues())
+            {
+                queueDepth.WithLabels(queue).Set(depth);
+            }
+
+            foreach (var s in _streams)
+            {
+                up.WithLabels(s.Name).Set(s.Status == StreamStatus.Up ? 1 : 0);
+                for (int i = 0; i < StatusNames.Length; i++)
+                {
+                    status.WithLabels(StatusNames[i], s.Name).Set((int)s.Status == i ? 1 : 0);
+                }
+
+                fps.WithLabels(s.Name).Set(s.ProcessedFps);
+            }
+
+            resident.Set(Environment.WorkingSet);
+            heap.Set(GC.GetGCMemoryInfo().HeapSizeBytes);
+            for (int g = 0; g < generations.Length; g++)
+            {
+                generations[g].IncTo(GC.CollectionCount(g));
+            }
+        });
+    }
+
+    public void Reconnected(StreamState stream) => For(stream).Reconnects.Inc();
+
+    /// <summary>An output switched off for one stream (rare: looked up on the spot).</summary>
+    public void SinkFailed(string sink, StreamState stream) => _sinkErrors.WithLabels(sink, stream.Name).Inc();
+
+    public void Captured(StreamState stream) => For(stream).Captured.Inc();
+
+    public void Dropped(StreamState stream, string stage, string reason, long count = 1)
+    {
+        var perStream = For(stream);
+        var child = (stage, reason) switch
+        {
+            ("capture", "queue_full") => perStream.QueueFull,
+            ("capture", "decode_error") => perStream.DecodeError,
+            ("preprocess", "stale") => perStream.Stale,
+            _ => _dropped.WithLabels(reason, stage, stream.Name),
+        };
+        child.Inc(count);
+    }
 
     public void BatchRan(int size, double seconds)
     {
-        _batchSize.Record(size);
-        _stageDuration.Record(seconds, Stage("inference"));
+        _batchSize.Observe(size);
+        _stageDuration[2].Observe(seconds);
     }
 
     /// <summary>One frame through postprocess: its stage times, latency and objects.</summary>
@@ -86,30 +134,78 @@ public sealed class PipelineMetrics : IDisposable
     {
         ArgumentNullException.ThrowIfNull(packet);
         ArgumentNullException.ThrowIfNull(classNames);
-        var stream = Stream(packet.Stream);
-        _processed.Add(1, stream);
-        _stageDuration.Record(packet.DecodeMs / 1000, Stage("decode"));
-        _stageDuration.Record(packet.PreprocessMs / 1000, Stage("preprocess"));
-        _stageDuration.Record(packet.PostprocessMs / 1000, Stage("postprocess"));
+        var perStream = For(packet.Stream);
+        perStream.Processed.Inc();
+        _stageDuration[0].Observe(packet.DecodeMs / 1000);
+        _stageDuration[1].Observe(packet.PreprocessMs / 1000);
+        _stageDuration[3].Observe(packet.PostprocessMs / 1000);
         if (packet.OverlayMs > 0)
         {
-            _stageDuration.Record(packet.OverlayMs / 1000, Stage("overlay"));
+            _stageDuration[4].Observe(packet.OverlayMs / 1000);
         }
 
-        _latency.Record(Stopwatch.GetElapsedTime(packet.CapturedAt).TotalSeconds, stream);
+        perStream.Latency.Observe(Stopwatch.GetElapsedTime(packet.CapturedAt).TotalSeconds);
         var ids = packet.Detections.ClassIds;
         for (int i = 0; i < ids.Length; i++)
         {
-            _objects.Add(1, stream, new KeyValuePair<string, object?>("class", (uint)ids[i] < (uint)classNames.Count ? classNames[ids[i]] : "other"));
+            perStream.Objects(_objects, packet.Stream.Name, ids[i], classNames).Inc();
         }
     }
 
     /// <summary>Time a sink spent encoding/writing one frame.</summary>
-    public void Encoded(double seconds) => _stageDuration.Record(seconds, Stage("encode"));
+    public void Encoded(double seconds) => _stageDuration[5].Observe(seconds);
 
-    public void Dispose() => _meter.Dispose();
+    /// <summary>Seconds and observations of one stage so far (<see cref="StageNames"/>), for the bench.</summary>
+    public (double Seconds, long Count) StageTotals(string stage)
+    {
+        var child = _stageDuration[StageNames.ToList().IndexOf(stage)];
+        return (child.Sum, child.Count);
+    }
 
-    private static KeyValuePair<string, object?> Stream(StreamState s) => new("stream", s.Name);
+    /// <summary>Inference calls and the frames in them so far.</summary>
+    public (long Batches, double Frames) BatchTotals() => (_batchSize.Count, _batchSize.Sum);
 
-    private static KeyValuePair<string, object?> Stage(string stage) => new("stage", stage);
+    private PerStream For(StreamState stream) => _perStream[stream.Index];
+
+    /// <summary>The children one stream's frames touch, looked up once.</summary>
+    private sealed class PerStream(
+        Counter.Child captured, Counter.Child processed, Counter.Child reconnects, Histogram.Child latency, Counter.Child queueFull, Counter.Child decodeError, Counter.Child stale)
+    {
+        private readonly Lock _gate = new();
+        private Counter.Child?[] _objects = [];
+
+        public Counter.Child Captured { get; } = captured;
+
+        public Counter.Child Processed { get; } = processed;
+
+        public Counter.Child Reconnects { get; } = reconnects;
+
+        public Histogram.Child Latency { get; } = latency;
+
+        public Counter.Child QueueFull { get; } = queueFull;
+
+        public Counter.Child DecodeError { get; } = decodeError;
+
+        public Counter.Child Stale { get; } = stale;
+
+        /// <summary>The objects counter of one class, created at its first sighting and kept.</summary>
+        public Counter.Child Objects(Counter counter, string stream, int classId, IReadOnlyList<string> classNames)
+        {
+            int slot = (uint)classId < (uint)classNames.Count ? classId : classNames.Count; // the last slot: "other"
+            var cached = Volatile.Read(ref _objects);
+            if (slot < cached.Length && cached[slot] is { } child)
+            {
+                return child;
+            }
+
+            lock (_gate)
+            {
+                var grown = _objects.Length > slot ? (Counter.Child?[])_objects.Clone() : new Counter.Child?[classNames.Count + 1];
+                Array.Copy(_objects, grown, _objects.Length);
+                grown[slot] ??= counter.WithLabels(slot < classNames.Count ? classNames[slot] : "other", stream);
+                Volatile.Write(ref _objects, grown);
+                return grown[slot]!;
+            }
+        }
+    }
 }

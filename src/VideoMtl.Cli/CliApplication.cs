@@ -1,6 +1,6 @@
 using System.CommandLine;
 using VideoMtl.Cli.Commands;
-using VideoMtl.Onnx;
+using VideoMtl.Inference;
 using VideoMtl.Vision;
 
 namespace VideoMtl.Cli;
@@ -87,5 +87,5 @@ internal static class CliApplication
     }
 
     private static bool IsUserFacing(Exception e) =>
-        e is UserError or OrtException or VisionException or ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or DllNotFoundException;
+        e is UserError or InferenceException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException or VisionException or ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or DllNotFoundException;
 }

@@ -1,6 +1,6 @@
 using VideoMtl.Core.Decoding;
-using VideoMtl.Onnx;
-using VideoMtl.Onnx.Threading;
+using VideoMtl.Inference;
+using VideoMtl.Inference.Threading;
 using VideoMtl.Pipeline.Sources;
 using VideoMtl.Vision;
 

@@ -1,7 +1,8 @@
+using Microsoft.ML.OnnxRuntime;
 using VideoMtl.Core.Decoding;
 using VideoMtl.Core.Model;
 using VideoMtl.Core.Results;
-using VideoMtl.Onnx;
+using VideoMtl.Inference;
 using VideoMtl.TestSupport;
 using VideoMtl.Vision;
 
@@ -30,7 +31,7 @@ internal sealed class BenchmarkInputs : IDisposable
 
         Tensor = new float[Model.Letterbox.TensorLength];
         Geometry = Model.Letterbox.Apply(Frame, Tensor);
-        using var input = OrtTensor.FromMemory(Tensor.AsMemory(), [1, 3, Model.Description.InputHeight, Model.Description.InputWidth]);
+        using var input = OrtValue.CreateTensorValueFromMemory(Tensor, [1, 3, Model.Description.InputHeight, Model.Description.InputWidth]);
         Outputs = Model.Session.Run([input]);
         Decoder = Model.CreateDecoder();
         Detections = new Detections(Model.Description.Keypoints);
@@ -45,15 +46,15 @@ internal sealed class BenchmarkInputs : IDisposable
 
     public LetterboxGeometry Geometry { get; }
 
-    public OrtTensor[] Outputs { get; }
+    public IDisposableReadOnlyCollection<OrtValue> Outputs { get; }
 
     public MultiTaskDecoder Decoder { get; }
 
     public Detections Detections { get; }
 
-    public ReadOnlySpan<float> Boxes => Outputs[Model.ObjectsOutput].GetData<float>();
+    public ReadOnlySpan<float> Boxes => Outputs[Model.ObjectsOutput].GetTensorDataAsSpan<float>();
 
-    public ReadOnlySpan<float> Prototypes => Outputs[Model.ProtosOutput].GetData<float>();
+    public ReadOnlySpan<float> Prototypes => Outputs[Model.ProtosOutput].GetTensorDataAsSpan<float>();
 
     public void Dispose()
     {

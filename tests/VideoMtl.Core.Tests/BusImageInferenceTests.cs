@@ -1,6 +1,7 @@
+using Microsoft.ML.OnnxRuntime;
 using VideoMtl.Core.Model;
 using VideoMtl.Core.Results;
-using VideoMtl.Onnx;
+using VideoMtl.Inference;
 using VideoMtl.TestSupport;
 using VideoMtl.Vision;
 using Xunit.Abstractions;
@@ -154,7 +155,7 @@ public sealed class BusImageInferenceTests : IDisposable
     /// <summary>Plain reference: argmax class per anchor, threshold 0.25, greedy per-class NMS at 0.7, letterbox undone by hand.</summary>
     private List<(int Class, float Score, float[] Box, float[] Keypoints)> ReferenceDecode(string modelPath, int classes, int keypoints = 0)
     {
-        using var session = InferenceSession.Create(modelPath);
+        using var session = ModelSession.Create(modelPath);
         var transform = new LetterboxTransform(640, 640);
         var input = new float[transform.TensorLength];
         using (var image = ImageBuffer.Load(TestData.BusJpg))
@@ -162,12 +163,11 @@ public sealed class BusImageInferenceTests : IDisposable
             transform.Apply(image, input);
         }
 
-        using var tensor = OrtTensor.FromMemory<float>(input, [1, 3, 640, 640]);
-        var outputs = session.Run([tensor]);
-        float[] o = outputs[0].GetData<float>().ToArray();
-        foreach (var output in outputs)
+        using var tensor = OrtValue.CreateTensorValueFromMemory(input, [1, 3, 640, 640]);
+        float[] o;
+        using (var outputs = session.Run([tensor]))
         {
-            output.Dispose();
+            o = outputs[0].GetTensorDataAsSpan<float>().ToArray();
         }
 
         const int n = 8400;

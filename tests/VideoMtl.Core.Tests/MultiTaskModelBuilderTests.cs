@@ -1,7 +1,9 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using System.Security.Cryptography;
 using System.Text.Json;
 using VideoMtl.Core.ModelBuilding;
-using VideoMtl.Onnx;
+using VideoMtl.Inference;
 using VideoMtl.TestSupport;
 using Proto = global::Onnx;
 
@@ -152,18 +154,14 @@ public sealed class MultiTaskModelBuilderTests
     [Fact]
     public void Built_model_runs_a_batch_of_three_in_one_call()
     {
-        using var session = InferenceSession.Create(_built.Path);
+        using var session = ModelSession.Create(_built.Path);
         Assert.Equal(["seg_boxes", "seg_protos", "pose"], session.Outputs.Select(o => o.Name));
         Assert.Equal(-1, session.Inputs[0].Shape[0]);
-        using var input = OrtTensor.Allocate<float>([3, 3, 640, 640]);
-        var outputs = session.Run([input]);
-        Assert.Equal(new long[] { 3, 116, 8400 }, outputs[0].Shape);
-        Assert.Equal(new long[] { 3, 32, 160, 160 }, outputs[1].Shape);
-        Assert.Equal(new long[] { 3, 56, 8400 }, outputs[2].Shape);
-        foreach (var o in outputs)
-        {
-            o.Dispose();
-        }
+        using var input = OrtValue.CreateTensorValueFromMemory(new float[3 * 3 * 640 * 640], [3, 3, 640, 640]);
+        using var outputs = session.Run([input]);
+        Assert.Equal(new long[] { 3, 116, 8400 }, outputs[0].GetTensorTypeAndShape().Shape);
+        Assert.Equal(new long[] { 3, 32, 160, 160 }, outputs[1].GetTensorTypeAndShape().Shape);
+        Assert.Equal(new long[] { 3, 56, 8400 }, outputs[2].GetTensorTypeAndShape().Shape);
     }
 
     [Fact]
@@ -196,15 +194,11 @@ public sealed class MultiTaskModelBuilderTests
         Assert.All(model.Graph.Output, o => Assert.Equal(1, o.Type.TensorType.ElemType));
         Assert.Equal("Cast", index.Producers["seg_boxes"].OpType);
 
-        using var session = InferenceSession.Create(path);
-        using var input = OrtTensor.Allocate<float>([2, 3, 640, 640]);
-        var outputs = session.Run([input]);
-        Assert.Equal(new long[] { 2, 116, 8400 }, outputs[0].Shape);
-        Assert.Equal(TensorElementType.Float, outputs[0].ElementType);
-        foreach (var o in outputs)
-        {
-            o.Dispose();
-        }
+        using var session = ModelSession.Create(path);
+        using var input = OrtValue.CreateTensorValueFromMemory(new float[2 * 3 * 640 * 640], [2, 3, 640, 640]);
+        using var outputs = session.Run([input]);
+        Assert.Equal(new long[] { 2, 116, 8400 }, outputs[0].GetTensorTypeAndShape().Shape);
+        Assert.Equal(TensorElementType.Float, outputs[0].GetTensorTypeAndShape().ElementDataType);
     }
 
     [Fact]

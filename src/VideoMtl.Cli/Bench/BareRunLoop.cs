@@ -1,6 +1,7 @@
 using System.Diagnostics;
+using Microsoft.ML.OnnxRuntime;
 using VideoMtl.Core.Model;
-using VideoMtl.Onnx;
+using VideoMtl.Inference;
 using VideoMtl.Vision;
 
 namespace VideoMtl.Cli.Bench;
@@ -27,24 +28,17 @@ internal static class BareRunLoop
             }
         }
 
-        using var tensor = OrtTensor.FromMemory(input.AsMemory(), [batch, 3, model.Description.InputHeight, model.Description.InputWidth]);
-        OrtTensor[] Run() => model.Session.Run([tensor]);
+        using var tensor = OrtValue.CreateTensorValueFromMemory(input, [batch, 3, model.Description.InputHeight, model.Description.InputWidth]);
         for (int i = 0; i < 3; i++)
         {
-            foreach (var output in Run())
-            {
-                output.Dispose(); // warm-up: the first runs allocate and plan
-            }
+            model.Session.Run([tensor]).Dispose(); // warm-up: the first runs allocate and plan
         }
 
         int iterations = Math.Max(2, (frames + batch - 1) / batch);
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < iterations; i++)
         {
-            foreach (var output in Run())
-            {
-                output.Dispose();
-            }
+            model.Session.Run([tensor]).Dispose();
         }
 
         return iterations * batch / clock.Elapsed.TotalSeconds;

@@ -1,4 +1,4 @@
-using VideoMtl.Onnx;
+using VideoMtl.Inference;
 
 namespace VideoMtl.Cli.Bench;
 

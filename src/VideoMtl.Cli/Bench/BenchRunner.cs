@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
 using VideoMtl.Core.Model;
-using VideoMtl.Onnx;
+using VideoMtl.Inference;
 using VideoMtl.Pipeline;
 using VideoMtl.Pipeline.Preview;
 using VideoMtl.Pipeline.Sources;
@@ -96,7 +97,7 @@ internal sealed class BenchRunner(BenchOptions options, ILoggerFactory loggerFac
 
         var setup = new BenchSetup(
             Path.GetRelativePath(Environment.CurrentDirectory, Path.GetFullPath(options.Source)), width, height, Path.GetFileName(options.ModelPath), options.Frames, threads.Threads, options.MaxBatch,
-            Environment.ProcessorCount, Environment.Version.ToString(), OrtRuntime.Load().Version, OpenCvInfo.Version, options.Provider.ToString());
+            Environment.ProcessorCount, Environment.Version.ToString(), OnnxRuntimeInfo.Version, OpenCvInfo.Version, options.Provider.ToString());
         var report = new BenchReport
         {
             Setup = setup,
@@ -207,7 +208,7 @@ internal sealed class BenchRunner(BenchOptions options, ILoggerFactory loggerFac
         var annotator = Core.Annotation.AnnotatorChain.Default();
         var detections = new Core.Results.Detections(Math.Max(1, model.Description.Keypoints));
         var input = new float[model.Letterbox.TensorLength];
-        using var tensor = OrtTensor.FromMemory(input.AsMemory(), [1, 3, model.Description.InputHeight, model.Description.InputWidth]);
+        using var tensor = OrtValue.CreateTensorValueFromMemory(input, [1, 3, model.Description.InputHeight, model.Description.InputWidth]);
         using var capture = VideoCapture.Open(options.Source);
         using var frame = ImageBuffer.CreateEmpty();
         int frames = Math.Min(24, options.Frames);
@@ -218,16 +219,12 @@ internal sealed class BenchRunner(BenchOptions options, ILoggerFactory loggerFac
             long t0 = Stopwatch.GetTimestamp();
             var geometry = model.Letterbox.Apply(frame, input);
             long t1 = Stopwatch.GetTimestamp();
-            var outputs = model.Session.Run([tensor]);
+            using var outputs = model.Session.Run([tensor]);
             long t2 = Stopwatch.GetTimestamp();
             model.Decode(decoder, outputs, 0, 1, geometry, detections);
             long t3 = Stopwatch.GetTimestamp();
             annotator.Annotate(frame, detections, model.Description);
             long t4 = Stopwatch.GetTimestamp();
-            foreach (var output in outputs)
-            {
-                output.Dispose();
-            }
 
             if (i > 0)
             {

@@ -1,5 +1,5 @@
-using VideoMtl.Onnx;
-using VideoMtl.Onnx.Threading;
+using VideoMtl.Inference;
+using VideoMtl.Inference.Threading;
 
 namespace VideoMtl.Cli.Bench;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using VideoMtl.Cli.Bench;
-using VideoMtl.Onnx;
+using VideoMtl.Inference;
 
 namespace VideoMtl.Cli.Commands;
 

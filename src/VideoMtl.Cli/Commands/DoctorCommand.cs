@@ -9,10 +9,9 @@ internal static class DoctorCommand
     public static Command Create(TextWriter output)
     {
         var json = new Option<bool>("--json") { Description = "Print the report as JSON" };
-        var ortLib = new Option<string?>("--ort-lib") { Description = "Path to libonnxruntime.so (default: VIDEOMTL_ORT_LIB, then the setup.sh install)" };
         var model = new Option<string?>("--model") { Description = "Model to check (default: models/yolov8n-mt.onnx)" };
         var threads = new Option<int>("--threads") { Description = "The --threads a run would be given (default: 0 = one per CPU available); doctor says what it leads to" };
-        var command = new Command("doctor", "Check OpenCV, ONNX Runtime, execution providers, GPU, the CPUs a run may use and the model") { json, ortLib, model, threads };
+        var command = new Command("doctor", "Check OpenCV, ONNX Runtime, execution providers, GPU, the CPUs a run may use and the model") { json, model, threads };
         command.SetAction(parse =>
         {
             int requested = parse.GetValue(threads);
@@ -21,7 +20,7 @@ internal static class DoctorCommand
                 throw new UserError($"--threads {requested} is out of range: use 0 (one per CPU available) .. 1024");
             }
 
-            var report = new DoctorRunner(parse.GetValue(ortLib), parse.GetValue(model), requested).Run();
+            var report = new DoctorRunner(parse.GetValue(model), requested).Run();
             if (parse.GetValue(json))
             {
                 report.WriteJson(output);

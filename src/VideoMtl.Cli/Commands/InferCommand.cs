@@ -5,7 +5,7 @@ using VideoMtl.Core.Annotation;
 using VideoMtl.Core.Decoding;
 using VideoMtl.Core.Model;
 using VideoMtl.Core.Results;
-using VideoMtl.Onnx;
+using VideoMtl.Inference;
 using VideoMtl.Vision;
 
 namespace VideoMtl.Cli.Commands;

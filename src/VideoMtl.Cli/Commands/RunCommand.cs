@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 using VideoMtl.Cli.Configuration;
 using VideoMtl.Cli.Http;
 using VideoMtl.Core.Decoding;
-using VideoMtl.Onnx;
+using VideoMtl.Inference;
 using VideoMtl.Pipeline;
 using VideoMtl.Pipeline.Preview;
 using VideoMtl.Pipeline.Sources;

@@ -30,7 +30,7 @@ internal sealed record DoctorReport(IReadOnlyList<DoctorCheck> Checks)
                 _ => "FAIL",
             };
             output.WriteLine($"  {tag}  {check.Name.PadRight(width)}  {check.Detail}");
-            if (check.Fix is not null && check.Status is CheckStatus.Warning or CheckStatus.Fail)
+            if (check.Fix is not null && check.Status != CheckStatus.Ok)
             {
                 output.WriteLine($"        {new string(' ', width)}  fix: {check.Fix}");
             }

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using VideoMtl.Onnx;
-using VideoMtl.Onnx.Threading;
+using Microsoft.ML.OnnxRuntime;
+using VideoMtl.Inference;
+using VideoMtl.Inference.Threading;
 using VideoMtl.Vision;
 
 namespace VideoMtl.Cli.Doctor;
@@ -12,7 +13,6 @@ internal sealed class DoctorRunner
     private static readonly string[] RequiredVideoBackends = ["FFMPEG"];
     private static readonly string[] ReportedVideoBackends = ["FFMPEG", "GSTREAMER", "V4L2"];
 
-    private readonly string? _ortLibrary;
     private readonly string _modelPath;
     private readonly bool _modelIsExplicit;
     private readonly int _threads;
@@ -21,10 +21,9 @@ internal sealed class DoctorRunner
     private int? _ortDefaultThreads;
 
     /// <param name="threads">The <c>--threads</c> a run would get (0: choose).</param>
-    public DoctorRunner(string? ortLibrary, string? modelPath, int threads = 0)
+    public DoctorRunner(string? modelPath, int threads = 0)
     {
         _threads = threads;
-        _ortLibrary = ortLibrary;
         _modelIsExplicit = modelPath is not null;
         _modelPath = modelPath ?? RepositoryPaths.DefaultModel;
     }
@@ -63,7 +62,7 @@ internal sealed class DoctorRunner
         {
             return new DoctorCheck(name, CheckStatus.Fail, FirstLine(e.Message), "run ./setup.sh (it installs OpenCV and builds the native shim)");
         }
-        catch (Exception e) when (e is OrtException or VisionException or IOException or InvalidOperationException)
+        catch (Exception e) when (e is InferenceException or OnnxRuntimeException or VisionException or IOException or InvalidOperationException)
         {
             return new DoctorCheck(name, CheckStatus.Fail, FirstLine(e.Message), "run ./setup.sh");
         }
@@ -81,30 +80,52 @@ internal sealed class DoctorRunner
             : new DoctorCheck("OpenCV", CheckStatus.Fail, detail, $"OpenCV lacks {string.Join(", ", missing)}: install Debian's libopencv-dev (apt-get install libopencv-dev)");
     }
 
-    private DoctorCheck CheckOnnxRuntime()
+    private static DoctorCheck CheckOnnxRuntime()
     {
-        var runtime = OrtRuntime.Load(_ortLibrary, OrtLogLevel.Fatal);
-        var providers = runtime.AvailableProviders;
-        string detail = $"{runtime.Version} from {runtime.Location.Path} ({runtime.Location.Origin}); providers compiled in: {string.Join(", ", providers)}";
+        var providers = OnnxRuntimeInfo.AvailableProviders;
+        string detail = $"{OnnxRuntimeInfo.Version} (NuGet Microsoft.ML.OnnxRuntime.Gpu.Linux) from {OnnxRuntimeInfo.NativeDirectory}; providers compiled in: {string.Join(", ", providers)}";
         return providers.Contains("CPUExecutionProvider")
             ? new DoctorCheck("ONNX Runtime", CheckStatus.Ok, detail)
             : new DoctorCheck("ONNX Runtime", CheckStatus.Fail, detail, "this ONNX Runtime build has no CPU provider; run ./setup.sh");
     }
 
-    private static DoctorCheck CheckProvider(ExecutionDevice device)
+    /// <summary>
+    /// Whether a GPU provider can run here: each library it needs, found (with its path) or missing, and for
+    /// CUDA whether a session with the provider really starts.
+    /// </summary>
+    private DoctorCheck CheckProvider(ExecutionDevice device)
     {
-        var runtime = OrtRuntime.Load();
         string name = device == ExecutionDevice.Cuda ? "CUDA provider" : "TensorRT provider";
         string providerName = device == ExecutionDevice.Cuda ? "CUDAExecutionProvider" : "TensorrtExecutionProvider";
-        if (!runtime.AvailableProviders.Contains(providerName))
+        if (!OnnxRuntimeInfo.AvailableProviders.Contains(providerName))
         {
             return new DoctorCheck(name, CheckStatus.Info, "not compiled into this ONNX Runtime build (--device falls back to CPU)");
         }
 
-        var probe = runtime.ProbeProviderLibrary(device);
-        return probe.Loadable
-            ? new DoctorCheck(name, CheckStatus.Ok, probe.Detail)
-            : new DoctorCheck(name, CheckStatus.Info, $"compiled in, but its library cannot be loaded: {probe.Detail} (--device {device.ToString().ToLowerInvariant()} falls back to CPU)");
+        var libraries = GpuLibraries.Check(device);
+        string listing = string.Join(", ", libraries.Select(l => $"{l.Library} {(l.Path is null ? "missing" : "at " + l.Path)}"));
+        var missing = libraries.Where(l => l.Path is null).Select(l => l.Library).ToList();
+        string flag = device.ToString().ToLowerInvariant();
+        if (missing.Count > 0)
+        {
+            return new DoctorCheck(name, CheckStatus.Info, $"does not load: missing {string.Join(", ", missing)} (--device {flag} falls back to CPU); {listing}", GpuLibraries.Fix);
+        }
+
+        // Every library is there: the proof is a session that starts with the provider.
+        if (!File.Exists(_modelPath))
+        {
+            return new DoctorCheck(name, CheckStatus.Info, $"libraries found; not started (no model to start it with); {listing}");
+        }
+
+        try
+        {
+            using var session = ModelSession.Create(_modelPath, new InferenceSessionOptions { Provider = new ExecutionProviderOptions { Device = device, Strict = true }, LogLevel = OrtLogLevel.Fatal });
+            return new DoctorCheck(name, CheckStatus.Ok, $"loads and starts a session ({string.Join(", ", session.ExecutionProviders)}); {listing}");
+        }
+        catch (Exception e) when (e is InferenceException or OnnxRuntimeException)
+        {
+            return new DoctorCheck(name, CheckStatus.Warning, $"libraries found but the provider does not start: {FirstLine(e.Message)}; {listing}", "check the NVIDIA driver (nvidia-smi) and that the CUDA libraries are version 13 and cuDNN 9");
+        }
     }
 
     private static DoctorCheck CheckGpu()
@@ -148,11 +169,11 @@ internal sealed class DoctorRunner
 
         // Created with ONNX Runtime's defaults on purpose: the threads it starts show its own thread count.
         _ortDefaultThreads = ProcessThreads.OrtDefaultIntraOpThreads(
-            () => InferenceSession.Create(_modelPath, new InferenceSessionOptions { LogLevel = OrtLogLevel.Fatal }), out var created);
+            () => ModelSession.Create(_modelPath, new InferenceSessionOptions { LogLevel = OrtLogLevel.Fatal }), out var created);
         using var session = created;
         string inputs = string.Join("; ", session.Inputs.Select(n => n.ToString()));
         string outputs = string.Join("; ", session.Outputs.Select(n => n.ToString()));
-        string tasks = session.Metadata.CustomMetadata.TryGetValue("videomtl.tasks", out string? t) ? $"tasks {t}; " : string.Empty;
+        string tasks = session.CustomMetadata.TryGetValue("videomtl.tasks", out string? t) ? $"tasks {t}; " : string.Empty;
         return new DoctorCheck("Model", CheckStatus.Ok, $"{_modelPath}: {tasks}inputs {inputs}; outputs {outputs}");
     }
 

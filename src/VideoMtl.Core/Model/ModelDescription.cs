@@ -1,7 +1,8 @@
+using Microsoft.ML.OnnxRuntime.Tensors;
 using System.Globalization;
 using System.Text.Json;
 using VideoMtl.Core.ModelBuilding;
-using VideoMtl.Onnx;
+using VideoMtl.Inference;
 
 namespace VideoMtl.Core.Model;
 
@@ -41,10 +42,10 @@ public sealed record ModelDescription
 
     public string ClassName(int id) => (uint)id < (uint)ClassNames.Count ? ClassNames[id] : id.ToString(CultureInfo.InvariantCulture);
 
-    public static ModelDescription FromSession(InferenceSession session)
+    public static ModelDescription FromSession(ModelSession session)
     {
         ArgumentNullException.ThrowIfNull(session);
-        var meta = session.Metadata.CustomMetadata;
+        var meta = session.CustomMetadata;
         string source = session.Source;
         if (!meta.TryGetValue(ModelMetadataKeys.Tasks, out string? tasksText))
         {
@@ -121,12 +122,12 @@ public sealed record ModelDescription
         return description with { Anchors = anchors };
     }
 
-    private static NodeMetadata Require(Dictionary<string, NodeMetadata> outputs, string name, string source) =>
+    private static ModelNode Require(Dictionary<string, ModelNode> outputs, string name, string source) =>
         outputs.TryGetValue(name, out var node)
             ? node
             : throw new InvalidDataException($"{source} lacks the output '{name}' its metadata promises (it has: {string.Join(", ", outputs.Keys)})");
 
-    private static int CheckHead(NodeMetadata head, int channels, string source, int anchors)
+    private static int CheckHead(ModelNode head, int channels, string source, int anchors)
     {
         if (head.ElementType != TensorElementType.Float || head.Shape.Count != 3 || head.Shape[1] != channels || head.Shape[2] <= 0)
         {

@@ -1,8 +1,9 @@
+using Microsoft.ML.OnnxRuntime;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using VideoMtl.Core.Decoding;
 using VideoMtl.Core.Results;
-using VideoMtl.Onnx;
+using VideoMtl.Inference;
 using VideoMtl.Vision;
 
 namespace VideoMtl.Core.Model;
@@ -16,7 +17,7 @@ public sealed class MultiTaskModel : IDisposable
 {
     private float[] _input = [];
 
-    private MultiTaskModel(InferenceSession session, ModelDescription description)
+    private MultiTaskModel(ModelSession session, ModelDescription description)
     {
         Session = session;
         Description = description;
@@ -27,7 +28,7 @@ public sealed class MultiTaskModel : IDisposable
         PoseOutput = names.IndexOf("pose");
     }
 
-    public InferenceSession Session { get; }
+    public ModelSession Session { get; }
 
     public ModelDescription Description { get; }
 
@@ -44,7 +45,7 @@ public sealed class MultiTaskModel : IDisposable
 
     public static MultiTaskModel Load(string path, InferenceSessionOptions? options = null, ILogger? logger = null)
     {
-        var session = InferenceSession.Create(path, options, logger);
+        var session = ModelSession.Create(path, options, logger);
         try
         {
             return new MultiTaskModel(session, ModelDescription.FromSession(session));
@@ -83,29 +84,19 @@ public sealed class MultiTaskModel : IDisposable
         }
 
         double preprocess = clock.Elapsed.TotalMilliseconds;
-        using var input = OrtTensor.FromMemory(_input.AsMemory(0, images.Count * slot), [images.Count, 3, Description.InputHeight, Description.InputWidth]);
-        var outputs = Session.Run([input]);
+        using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _input.AsMemory(0, images.Count * slot), [images.Count, 3, Description.InputHeight, Description.InputWidth]);
+        using var outputs = Session.Run([input]);
         double inference = clock.Elapsed.TotalMilliseconds - preprocess;
-        try
+        for (int i = 0; i < images.Count; i++)
         {
-            for (int i = 0; i < images.Count; i++)
-            {
-                Decode(decoder, outputs, i, images.Count, geometries[i], results[i]);
-            }
-        }
-        finally
-        {
-            foreach (var output in outputs)
-            {
-                output.Dispose();
-            }
+            Decode(decoder, outputs, i, images.Count, geometries[i], results[i]);
         }
 
         return new StageTimings(preprocess, inference, clock.Elapsed.TotalMilliseconds - preprocess - inference);
     }
 
     /// <summary>Decodes image <paramref name="image"/> of a batch of <paramref name="batch"/> straight from the run's outputs (no copy).</summary>
-    public void Decode(MultiTaskDecoder decoder, IReadOnlyList<OrtTensor> outputs, int image, int batch, LetterboxGeometry geometry, Detections into)
+    public void Decode(MultiTaskDecoder decoder, IReadOnlyList<OrtValue> outputs, int image, int batch, LetterboxGeometry geometry, Detections into)
     {
         ArgumentNullException.ThrowIfNull(decoder);
         ArgumentNullException.ThrowIfNull(outputs);
@@ -114,14 +105,14 @@ public sealed class MultiTaskModel : IDisposable
 
     public void Dispose() => Session.Dispose();
 
-    private static ReadOnlySpan<float> Slice(IReadOnlyList<OrtTensor> outputs, int index, int image, int batch)
+    private static ReadOnlySpan<float> Slice(IReadOnlyList<OrtValue> outputs, int index, int image, int batch)
     {
         if (index < 0)
         {
             return [];
         }
 
-        var data = outputs[index].GetData<float>();
+        var data = outputs[index].GetTensorDataAsSpan<float>();
         int per = data.Length / batch;
         return data.Slice(image * per, per);
     }

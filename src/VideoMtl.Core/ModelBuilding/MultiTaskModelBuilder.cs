@@ -1,10 +1,11 @@
+using Microsoft.ML.OnnxRuntime;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
-using VideoMtl.Onnx;
+using VideoMtl.Inference;
 using VideoMtl.Vision;
 using Proto = global::Onnx;
 
@@ -249,7 +250,7 @@ public sealed partial class MultiTaskModelBuilder
         byte[] composite, List<HeadGraph> heads, List<byte[]> standalone, List<byte[]> originals, IReadOnlyList<string> images)
     {
         var quiet = new InferenceSessionOptions { LogLevel = OrtLogLevel.Error };
-        using var compositeSession = InferenceSession.Create(composite, quiet);
+        using var compositeSession = ModelSession.Create(composite, quiet);
         var (height, width) = InputSize(compositeSession);
         float[] single = LetterboxedInput(images, width, height, 0);
         var batch = Enumerable.Range(0, 4).SelectMany(i => LetterboxedInput(images, width, height, i)).ToArray();
@@ -263,8 +264,8 @@ public sealed partial class MultiTaskModelBuilder
         var results = new List<HeadVerification>();
         for (int h = 0; h < heads.Count; h++)
         {
-            using var floatHead = InferenceSession.Create(standalone[h], quiet);
-            using var source = InferenceSession.Create(originals[h], quiet);
+            using var floatHead = ModelSession.Create(standalone[h], quiet);
+            using var source = ModelSession.Create(originals[h], quiet);
             var floatOut = RunAll(floatHead, single, 1, width, height);
             var sourceOut = RunAll(source, single, 1, width, height);
             foreach (var (sourceName, compositeName) in heads[h].OutputNames)
@@ -301,8 +302,8 @@ public sealed partial class MultiTaskModelBuilder
     private static List<HeadVerification> VerifyFloat16(byte[] full, byte[] half, List<HeadVerification> verification, IReadOnlyList<string> images, int classes)
     {
         var quiet = new InferenceSessionOptions { LogLevel = OrtLogLevel.Error };
-        using var fullSession = InferenceSession.Create(full, quiet);
-        using var halfSession = InferenceSession.Create(half, quiet);
+        using var fullSession = ModelSession.Create(full, quiet);
+        using var halfSession = ModelSession.Create(half, quiet);
         var (height, width) = InputSize(fullSession);
         float[] input = LetterboxedInput(images, width, height, 0);
         var expected = RunAll(fullSession, input, 1, width, height);
@@ -326,7 +327,7 @@ public sealed partial class MultiTaskModelBuilder
         return result;
     }
 
-    private static (int Height, int Width) InputSize(InferenceSession session)
+    private static (int Height, int Width) InputSize(ModelSession session)
     {
         var shape = session.Inputs[0].Shape;
         return shape.Count == 4 && shape[2] > 0 && shape[3] > 0
@@ -334,21 +335,11 @@ public sealed partial class MultiTaskModelBuilder
             : throw new InvalidDataException($"model input {session.Inputs[0]} is not [batch,3,H,W]");
     }
 
-    private static Dictionary<string, float[]> RunAll(InferenceSession session, float[] input, int batch, int width, int height)
+    private static Dictionary<string, float[]> RunAll(ModelSession session, float[] input, int batch, int width, int height)
     {
-        using var tensor = OrtTensor.FromMemory<float>(input, [batch, 3, height, width]);
-        var outputs = session.Run([tensor]);
-        try
-        {
-            return session.Outputs.Select((o, i) => (o.Name, Data: outputs[i].GetData<float>().ToArray())).ToDictionary(p => p.Name, p => p.Data, StringComparer.Ordinal);
-        }
-        finally
-        {
-            foreach (var output in outputs)
-            {
-                output.Dispose();
-            }
-        }
+        using var tensor = OrtValue.CreateTensorValueFromMemory(input, [batch, 3, height, width]);
+        using var outputs = session.Run([tensor]);
+        return session.Outputs.Select((o, i) => (o.Name, Data: outputs[i].GetTensorDataAsSpan<float>().ToArray())).ToDictionary(p => p.Name, p => p.Data, StringComparer.Ordinal);
     }
 
     /// <summary>Image <paramref name="index"/> of the verification set, letterboxed; synthetic when no image is given.</summary>

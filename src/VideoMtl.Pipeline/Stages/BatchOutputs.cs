@@ -1,4 +1,4 @@
-using VideoMtl.Onnx;
+using Microsoft.ML.OnnxRuntime;
 
 namespace VideoMtl.Pipeline.Stages;
 
@@ -8,10 +8,10 @@ namespace VideoMtl.Pipeline.Stages;
 /// </summary>
 public sealed class BatchOutputs
 {
-    private readonly OrtTensor[] _outputs;
+    private readonly IDisposableReadOnlyCollection<OrtValue> _outputs;
     private int _references;
 
-    public BatchOutputs(OrtTensor[] outputs, int batchSize)
+    public BatchOutputs(IDisposableReadOnlyCollection<OrtValue> outputs, int batchSize)
     {
         _outputs = outputs;
         BatchSize = batchSize;
@@ -21,16 +21,13 @@ public sealed class BatchOutputs
     public int BatchSize { get; }
 
     /// <summary>The run's output tensors, valid until the last frame of the batch releases them.</summary>
-    public IReadOnlyList<OrtTensor> Outputs => _outputs;
+    public IReadOnlyList<OrtValue> Outputs => _outputs;
 
     public void Release()
     {
         if (Interlocked.Decrement(ref _references) == 0)
         {
-            foreach (var output in _outputs)
-            {
-                output.Dispose();
-            }
+            _outputs.Dispose(); // every value of the run
         }
     }
 }

@@ -2,7 +2,8 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using VideoMtl.Core.Model;
-using VideoMtl.Onnx;
+using Microsoft.ML.OnnxRuntime;
+using VideoMtl.Inference;
 using VideoMtl.Pipeline.Metrics;
 
 namespace VideoMtl.Pipeline.Stages;
@@ -11,7 +12,8 @@ namespace VideoMtl.Pipeline.Stages;
 /// The one inference worker: takes the first waiting frame, gathers more (from any stream) until the
 /// batch is full or <see cref="PipelineOptions.MaxBatchWait"/> has passed, runs the batch in one call and
 /// hands each frame on with a reference to the shared outputs.
-/// The call goes through an IoBinding with outputs bound to host memory, the path a GPU provider needs.
+/// The call goes through an <see cref="OrtIoBinding"/> with outputs bound to host memory, the path a GPU
+/// provider needs, and one <see cref="RunOptions"/> for the worker's whole life.
 /// The batch input is one tensor per batch size, made once: over a pinned managed array on the CPU, or in
 /// page-locked host memory from the session's allocator when CUDA/TensorRT runs it (copied to the GPU by
 /// DMA); if that memory cannot be had, the managed buffer is used and the reason logged once.
@@ -20,9 +22,10 @@ internal sealed class InferenceWorker(
     MultiTaskModel model, PipelineOptions options, TensorSlotPool slots, ChannelReader<FramePacket> input, ChannelWriter<FramePacket> output, PipelineMetrics metrics, ILogger logger) : IDisposable
 {
     private readonly List<FramePacket> _batch = new(options.MaxBatch);
-    private readonly OrtTensor?[] _inputs = new OrtTensor?[options.MaxBatch + 1];
+    private readonly OrtValue?[] _inputs = new OrtValue?[options.MaxBatch + 1];
+    private readonly RunOptions _runOptions = new();
     private CancellationTokenSource _window = new();
-    private IoBinding? _binding;
+    private OrtIoBinding? _binding;
     private PinnedHostMemory? _pinned;
     private float[]? _input; // the managed batch buffer, only when there is no pinned memory
 
@@ -109,6 +112,7 @@ internal sealed class InferenceWorker(
     {
         _window.Dispose();
         _binding?.Dispose();
+        _runOptions.Dispose();
         foreach (var tensor in _inputs)
         {
             tensor?.Dispose();
@@ -117,13 +121,14 @@ internal sealed class InferenceWorker(
         _pinned?.Dispose(); // after the tensors it allocated
     }
 
-    /// <summary>The input tensor for a batch of <paramref name="count"/> (fill it through GetData).</summary>
-    private OrtTensor InputFor(int count)
+    /// <summary>The input tensor for a batch of <paramref name="count"/> (fill it through its mutable span).</summary>
+    private OrtValue InputFor(int count)
     {
         long[] shape = [count, 3, model.Description.InputHeight, model.Description.InputWidth];
+        // Over the managed buffer the value pins it for its own lifetime: one value per batch size, made once.
         return _inputs[count] ??= _pinned is not null
             ? _pinned.Allocate(shape)
-            : OrtTensor.FromMemory((_input ??= new float[options.MaxBatch * slots.Length]).AsMemory(0, count * slots.Length), shape);
+            : OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, (_input ??= new float[options.MaxBatch * slots.Length]).AsMemory(0, count * slots.Length), shape);
     }
 
     /// <summary>
@@ -131,13 +136,13 @@ internal sealed class InferenceWorker(
     /// run the binding holds that run's output values and would write the next run into them, while the
     /// previous batch's frames may still be decoding them (and a smaller last batch would not fit).
     /// </summary>
-    private IoBinding Binding()
+    private OrtIoBinding Binding()
     {
-        _binding ??= model.Session.CreateIoBinding();
-        _binding.ClearOutputs();
+        _binding ??= model.Session.Ort.CreateIoBinding();
+        _binding.ClearBoundOutputs();
         foreach (var output in model.Session.Outputs)
         {
-            _binding.BindOutputToCpu(output.Name);
+            _binding.BindOutputToDevice(output.Name, OrtMemoryInfo.DefaultInstance);
         }
 
         return _binding;
@@ -149,7 +154,7 @@ internal sealed class InferenceWorker(
         int count = _batch.Count;
         int length = slots.Length;
         var tensor = InputFor(count);
-        var data = tensor.GetData<float>();
+        var data = tensor.GetTensorMutableDataAsSpan<float>();
         for (int i = 0; i < count; i++)
         {
             var packet = _batch[i];
@@ -160,8 +165,8 @@ internal sealed class InferenceWorker(
 
         var binding = Binding();
         binding.BindInput(model.Session.Inputs[0].Name, tensor);
-        binding.Run();
-        var outputs = new BatchOutputs(binding.GetOutputs(), count);
+        model.Session.Ort.RunWithBinding(_runOptions, binding);
+        var outputs = new BatchOutputs(binding.GetOutputValues(), count);
         double elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         for (int i = 0; i < count; i++)
         {

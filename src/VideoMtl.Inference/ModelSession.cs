@@ -1,0 +1,201 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+
+namespace VideoMtl.Inference;
+
+/// <summary>
+/// One loaded model: ONNX Runtime's <see cref="InferenceSession"/> (<see cref="Ort"/>, for callers that bind
+/// and run it themselves) created on the requested device, with CPU as the fallback, plus what VideoMtl reads
+/// from it: the inputs and outputs in order, the custom metadata and which providers really run it.
+/// <c>Run</c> is thread-safe (ONNX Runtime's guarantee); the pipeline still uses one inference worker so that
+/// batches, not threads, share the cores.
+/// </summary>
+public sealed class ModelSession : IDisposable
+{
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+    private readonly RunOptions _runOptions = new();
+
+    private ModelSession(InferenceSession session, string source, IReadOnlyList<string> providers, string? fallbackReason)
+    {
+        Ort = session;
+        Source = source;
+        ExecutionProviders = providers;
+        ProviderFallbackReason = fallbackReason;
+        Inputs = Nodes(session.InputNames, session.InputMetadata);
+        Outputs = Nodes(session.OutputNames, session.OutputMetadata);
+        _inputNames = [.. Inputs.Select(n => n.Name)];
+        _outputNames = [.. Outputs.Select(n => n.Name)];
+        CustomMetadata = session.ModelMetadata.CustomMetadataMap;
+    }
+
+    /// <summary>ONNX Runtime's session.</summary>
+    public InferenceSession Ort { get; }
+
+    /// <summary>The model file path, or "(memory)" for a model given as bytes.</summary>
+    public string Source { get; }
+
+    public IReadOnlyList<ModelNode> Inputs { get; }
+
+    public IReadOnlyList<ModelNode> Outputs { get; }
+
+    /// <summary>The model's metadata_props (VideoMtl's model contract, Ultralytics' export facts).</summary>
+    public IReadOnlyDictionary<string, string> CustomMetadata { get; }
+
+    /// <summary>Providers appended in priority order, e.g. CUDAExecutionProvider, CPUExecutionProvider.</summary>
+    public IReadOnlyList<string> ExecutionProviders { get; }
+
+    /// <summary>Why the requested GPU provider was not used (null when it was, or when CPU was asked for).</summary>
+    public string? ProviderFallbackReason { get; }
+
+    public static ModelSession Create(string modelPath, InferenceSessionOptions? options = null, ILogger? logger = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(modelPath);
+        if (!File.Exists(modelPath))
+        {
+            throw new InferenceException($"model file not found: {modelPath}");
+        }
+
+        return CreateCore(o => new InferenceSession(modelPath, o), modelPath, options ?? new InferenceSessionOptions(), logger);
+    }
+
+    public static ModelSession Create(byte[] model, InferenceSessionOptions? options = null, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return CreateCore(o => new InferenceSession(model, o), "(memory)", options ?? new InferenceSessionOptions(), logger);
+    }
+
+    /// <summary>Runs the model; inputs in <see cref="Inputs"/> order; returns every output, allocated by ONNX Runtime.</summary>
+    public IDisposableReadOnlyCollection<OrtValue> Run(IReadOnlyList<OrtValue> inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        return Ort.Run(_runOptions, _inputNames, [.. inputs], _outputNames);
+    }
+
+    /// <summary>Runs the model into pre-allocated outputs (in <see cref="Outputs"/> order): ONNX Runtime allocates none.</summary>
+    public void Run(IReadOnlyList<OrtValue> inputs, IReadOnlyList<OrtValue> outputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(outputs);
+        if (outputs.Count != _outputNames.Length)
+        {
+            throw new ArgumentException($"the model has {_outputNames.Length} outputs but {outputs.Count} values were given", nameof(outputs));
+        }
+
+        Ort.Run(_runOptions, _inputNames, [.. inputs], _outputNames, [.. outputs]);
+    }
+
+    public void Dispose()
+    {
+        Ort.Dispose();
+        _runOptions.Dispose();
+    }
+
+    private static ModelSession CreateCore(Func<SessionOptions, InferenceSession> create, string source, InferenceSessionOptions options, ILogger? logger)
+    {
+        var provider = options.Provider;
+        using var sessionOptions = options.ToSessionOptions();
+        var (providers, fallback) = AppendProvider(sessionOptions, provider);
+        if (fallback is not null)
+        {
+            Refuse(provider, fallback, logger);
+        }
+
+        try
+        {
+            return new ModelSession(Load(create, sessionOptions, source), source, providers, fallback);
+        }
+        catch (OnnxRuntimeException e) when (provider.Device != ExecutionDevice.Cpu && fallback is null)
+        {
+            // The provider was appended but could not start (no driver, no device, out of memory): same policy.
+            string reason = e.Message;
+            Refuse(provider, reason, logger);
+            using var cpuOptions = options.ToSessionOptions();
+            return new ModelSession(Load(create, cpuOptions, source), source, ["CPUExecutionProvider"], reason);
+        }
+    }
+
+    private static InferenceSession Load(Func<SessionOptions, InferenceSession> create, SessionOptions options, string source)
+    {
+        try
+        {
+            return create(options);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InferenceException($"cannot load model {source}: {e.Message.TrimEnd('.', ' ')} (if it is not an ONNX model, or a damaged/truncated copy: export or download it again)", e);
+        }
+    }
+
+    /// <summary>A GPU that cannot be used: an error for a strict device (<c>cuda!</c>), otherwise one warning.</summary>
+    private static void Refuse(ExecutionProviderOptions provider, string reason, ILogger? logger)
+    {
+        string message = $"{(provider.Device == ExecutionDevice.Cuda ? "CUDA" : "TensorRT")} execution provider unavailable ({reason}); {GpuLibraries.Fix}";
+        if (provider.Strict)
+        {
+            throw new InferenceException(message + "; or drop the '!' from the device to fall back to CPU");
+        }
+
+        logger?.LogWarning("{Message}; running on CPU instead", message);
+    }
+
+    /// <summary>Appends the requested GPU provider; returns the provider list and, when it cannot be used, why.</summary>
+    private static (string[] Providers, string? Failure) AppendProvider(SessionOptions options, ExecutionProviderOptions provider)
+    {
+        if (provider.Device == ExecutionDevice.Cpu)
+        {
+            return (["CPUExecutionProvider"], null);
+        }
+
+        // Checked before ONNX Runtime tries: it would stop at the first missing library and say so only on stderr.
+        var missing = GpuLibraries.Missing(provider.Device);
+        if (missing.Count > 0)
+        {
+            return (["CPUExecutionProvider"], $"missing {string.Join(", ", missing)}");
+        }
+
+        string deviceId = provider.DeviceId.ToString(CultureInfo.InvariantCulture);
+        try
+        {
+            if (provider.Device == ExecutionDevice.TensorRt)
+            {
+                var entries = new Dictionary<string, string>
+                {
+                    ["device_id"] = deviceId,
+                    ["trt_fp16_enable"] = provider.TensorRtFp16 ? "1" : "0",
+                };
+                if (provider.TensorRtEngineCacheDirectory is { Length: > 0 } cache)
+                {
+                    Directory.CreateDirectory(cache);
+                    entries["trt_engine_cache_enable"] = "1";
+                    entries["trt_engine_cache_path"] = cache;
+                }
+
+                using var trt = new OrtTensorRTProviderOptions();
+                trt.UpdateOptions(entries);
+                options.AppendExecutionProvider_Tensorrt(trt);
+            }
+
+            // CUDA also behind TensorRT: nodes TensorRT rejects then run on the GPU rather than the CPU.
+            using var cuda = new OrtCUDAProviderOptions();
+            cuda.UpdateOptions(new Dictionary<string, string> { ["device_id"] = deviceId });
+            options.AppendExecutionProvider_CUDA(cuda);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            return (["CPUExecutionProvider"], e.Message);
+        }
+
+        return provider.Device == ExecutionDevice.TensorRt
+            ? (["TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider"], null)
+            : (["CUDAExecutionProvider", "CPUExecutionProvider"], null);
+    }
+
+    private static ModelNode[] Nodes(IReadOnlyList<string> names, IReadOnlyDictionary<string, NodeMetadata> metadata) =>
+        [.. names.Select(name =>
+        {
+            var node = metadata[name];
+            return new ModelNode(name, node.IsTensor ? node.ElementDataType : default, [.. node.Dimensions.Select(d => (long)d)], node.SymbolicDimensions ?? []);
+        })];
+}

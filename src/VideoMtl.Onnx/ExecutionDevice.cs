@@ -1,9 +1,0 @@
-namespace VideoMtl.Onnx;
-
-/// <summary>Which execution provider a session asks for first (CPU is always there behind it).</summary>
-public enum ExecutionDevice
-{
-    Cpu,
-    Cuda,
-    TensorRt,
-}

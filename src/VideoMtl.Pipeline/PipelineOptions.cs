@@ -1,6 +1,7 @@
 using VideoMtl.Core.Decoding;
 using VideoMtl.Inference;
 using VideoMtl.Inference.Threading;
+using VideoMtl.Media;
 using VideoMtl.Pipeline.Sources;
 using VideoMtl.Vision;
 
@@ -61,11 +62,10 @@ public sealed record PipelineOptions
     public bool WriteVideo { get; init; } = true;
 
     /// <summary>
-    /// x264 speed preset of the mp4 output (see <see cref="VideoWriter.X264Presets"/>), or
-    /// <see cref="VideoWriter.FfmpegPreset"/> for OpenCV's FFmpeg writer. Encoding is the largest host cost
-    /// per frame: "veryfast" takes about a third of the CPU time of FFmpeg's fixed "medium" at the same quality.
+    /// x264 speed preset of the mp4 output (see <see cref="VideoPresets.X264"/>). Encoding is the largest host
+    /// cost per frame: "veryfast" takes about a third of the CPU time of "medium" at the same quality.
     /// </summary>
-    public string VideoPreset { get; init; } = VideoWriter.DefaultPreset;
+    public string VideoPreset { get; init; } = VideoPresets.Default;
 
     public bool WriteNdjson { get; init; } = true;
 
@@ -114,9 +114,9 @@ public sealed record PipelineOptions
             throw new ArgumentException("every output is switched off (--no-video and --no-ndjson): keep the video or the NDJSON output");
         }
 
-        if (!VideoWriter.IsKnownPreset(VideoPreset))
+        if (!VideoPresets.IsKnown(VideoPreset))
         {
-            throw new ArgumentException($"--video-preset / VideoPreset '{VideoPreset}' is unknown: use one of {string.Join(", ", VideoWriter.X264Presets)}, or {VideoWriter.FfmpegPreset}");
+            throw new ArgumentException($"--video-preset / VideoPreset '{VideoPreset}' is unknown: use one of {VideoPresets.Listing}");
         }
 
         Reconnect.Validate();

@@ -31,7 +31,7 @@ public sealed class PipelineFixture : IDisposable
         string path = _directory.File(name);
         using var capture = VideoCapture.Open(TestData.VtestAvi);
         using var frame = ImageBuffer.CreateEmpty();
-        using var writer = VideoWriter.Open(path, 768, 576, 10);
+        using var writer = Media.FfmpegVideoWriter.Open(path, 768, 576, 10);
         for (int i = 0; i < start + count && capture.Read(frame, out _); i++)
         {
             if (i >= start)

@@ -10,7 +10,7 @@ public sealed class DrawingAndEncodingTests
     public void Filled_shapes_colour_their_inside_only()
     {
         using var image = ImageBuffer.Create(100, 100);
-        VideoWriterTests.Fill(image, BgrColor.Black);
+        Images.Fill(image, BgrColor.Black);
         image.DrawRectangle(10, 10, 30, 30, Red, thickness: -1);
         Assert.Equal(Red, image.GetPixel(20, 20));
         Assert.Equal(BgrColor.Black, image.GetPixel(50, 50));
@@ -27,7 +27,7 @@ public sealed class DrawingAndEncodingTests
     public void Translucent_polygon_and_mask_blend_half_way()
     {
         using var image = ImageBuffer.Create(100, 100);
-        VideoWriterTests.Fill(image, new BgrColor(0, 0, 0));
+        Images.Fill(image, new BgrColor(0, 0, 0));
         image.FillPolygon([(10, 10), (60, 10), (60, 60), (10, 60)], BgrColor.White, opacity: 0.5f);
         Assert.Equal(new BgrColor(128, 128, 128), image.GetPixel(30, 30));
         Assert.Equal(BgrColor.Black, image.GetPixel(80, 80));
@@ -47,7 +47,7 @@ public sealed class DrawingAndEncodingTests
     public void Label_draws_text_on_its_background_and_stays_on_screen()
     {
         using var image = ImageBuffer.Create(200, 100);
-        VideoWriterTests.Fill(image, BgrColor.Black);
+        Images.Fill(image, BgrColor.Black);
         var (w, h) = image.DrawLabel("person 0.91", 5, 3, BgrColor.White, new BgrColor(200, 0, 0));
         Assert.InRange(w, 40, 200);
         Assert.InRange(h, 8, 40);

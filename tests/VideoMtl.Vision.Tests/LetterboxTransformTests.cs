@@ -76,7 +76,7 @@ public sealed class LetterboxTransformTests
     public void Upscales_a_tiny_uniform_image_and_pads_the_rest()
     {
         using var image = ImageBuffer.Create(4, 2);
-        VideoWriterTests.Fill(image, new BgrColor(10, 20, 30));
+        Images.Fill(image, new BgrColor(10, 20, 30));
         var transform = new LetterboxTransform(8, 8);
         var tensor = new float[transform.TensorLength];
         var placed = transform.Apply(image, tensor);
@@ -94,7 +94,7 @@ public sealed class LetterboxTransformTests
     public void Writes_into_a_batch_slot_without_touching_its_neighbours()
     {
         using var image = ImageBuffer.Create(32, 32);
-        VideoWriterTests.Fill(image, BgrColor.White);
+        Images.Fill(image, BgrColor.White);
         var transform = new LetterboxTransform(16, 16);
         var batch = new float[transform.TensorLength * 3];
         Array.Fill(batch, -1f);

@@ -7,4 +7,4 @@ namespace VideoMtl.Cli.Bench;
 /// <param name="Spinning">ONNX Runtime's intra-op spinning, as the run setting OrtSpinning.</param>
 /// <param name="VideoPreset">The mp4 encoder's preset in the all-sinks run, as the run setting VideoPreset.</param>
 internal sealed record BenchOptions(
-    string Source, string ModelPath, ExecutionProviderOptions Provider, int Frames, int Threads, int MaxBatch, bool Batching, bool Spinning = true, string VideoPreset = Vision.VideoWriter.DefaultPreset);
+    string Source, string ModelPath, ExecutionProviderOptions Provider, int Frames, int Threads, int MaxBatch, bool Batching, bool Spinning = true, string VideoPreset = Media.VideoPresets.Default);

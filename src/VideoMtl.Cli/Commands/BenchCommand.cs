@@ -20,7 +20,7 @@ internal static class BenchCommand
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0 = one per CPU this process may use, as run)", DefaultValueFactory = _ => 0 };
         var maxBatch = new Option<int>("--max-batch") { Description = "Batch of the ceiling and of the pipeline runs", DefaultValueFactory = _ => 4 };
         var spinning = new Option<bool>("--ort-spinning") { Description = "Let ONNX Runtime's threads spin between operators, as run's OrtSpinning (default: true; --ort-spinning false to let them sleep)", DefaultValueFactory = _ => true };
-        var videoPreset = new Option<string>("--video-preset") { Description = "x264 preset of the mp4 in the all-sinks run (as run's --video-preset)", DefaultValueFactory = _ => Vision.VideoWriter.DefaultPreset };
+        var videoPreset = new Option<string>("--video-preset") { Description = "x264 preset of the mp4 in the all-sinks run (as run's --video-preset)", DefaultValueFactory = _ => Media.VideoPresets.Default };
         var noBatching = new Option<bool>("--no-batching") { Description = "Skip the 1/2/4-stream batching runs (they take most of the time)" };
         var json = new Option<string?>("--json") { Description = "Also write the figures as JSON to this file (- for stdout instead of the tables)" };
         var command = new Command("bench", "Measure the inference ceiling, decode, the pipeline (sinks on/off), stage times, allocations and batching in one run")
@@ -50,9 +50,9 @@ internal static class BenchCommand
             }
 
             string preset = parse.GetValue(videoPreset)!;
-            if (!Vision.VideoWriter.IsKnownPreset(preset))
+            if (!Media.VideoPresets.IsKnown(preset))
             {
-                throw new UserError($"--video-preset '{preset}' is unknown: use one of {string.Join(", ", Vision.VideoWriter.X264Presets)}, or {Vision.VideoWriter.FfmpegPreset}");
+                throw new UserError($"--video-preset '{preset}' is unknown: use one of {Media.VideoPresets.Listing}");
             }
 
             var options = new BenchOptions(

@@ -46,7 +46,7 @@ internal sealed class RunSettings
     public bool Video { get; set; } = true;
 
     /// <summary>x264 speed preset of the mp4 output (ultrafast … veryslow), or <c>ffmpeg</c> for OpenCV's FFmpeg writer.</summary>
-    public string VideoPreset { get; set; } = Vision.VideoWriter.DefaultPreset;
+    public string VideoPreset { get; set; } = Media.VideoPresets.Default;
 
     public bool Ndjson { get; set; } = true;
 

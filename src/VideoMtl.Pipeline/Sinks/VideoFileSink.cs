@@ -1,13 +1,15 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using VideoMtl.Media;
 using VideoMtl.Pipeline.Stages;
 using VideoMtl.Vision;
 
 namespace VideoMtl.Pipeline.Sinks;
 
 /// <summary>
-/// <c>OUT/&lt;stream&gt;.mp4</c>: the annotated frames, H.264 (x264 at the given preset through
-/// GStreamer when it is installed, else FFmpeg's writer; mp4v as the last resort).
+/// <c>OUT/&lt;stream&gt;.mp4</c>: the annotated frames, H.264 (x264 at the given preset) in a fragmented mp4
+/// written by one ffmpeg child process per stream (<see cref="FfmpegVideoWriter"/>): playable up to the last
+/// fragment even if the run or the encoder is killed.
 /// A file stream is written frame for frame at its own rate. A live stream is written on a wall-clock
 /// timeline: cameras often advertise a rate they do not deliver, and frames are dropped when inference is
 /// behind, so each frame is repeated until the next one is due and the video plays at real speed.
@@ -48,7 +50,7 @@ public sealed class VideoFileSink(string directory, ILogger logger, string? pres
             string path = Path.Combine(directory, packet.Stream.Name + ".mp4");
             // H.264 wants even sizes and encoders refuse tiny ones: such frames are fitted into the nearest
             // size that encodes (a 1×1 source becomes 16×16, 767×575 becomes 768×576).
-            var writer = VideoWriter.Open(path, Encodable(packet.Image.Width), Encodable(packet.Image.Height), fps, preset: preset);
+            var writer = FfmpegVideoWriter.Open(path, Encodable(packet.Image.Width), Encodable(packet.Image.Height), fps, preset);
             logger.LogInformation("{Stream}: writing {Path} ({Codec}, {Fps:0.##} fps{Timeline})",
                 packet.Stream.Name, path, writer.Encoder, fps, packet.Stream.IsLive ? ", real-time timeline" : string.Empty);
             output = new Output(writer, path, fps, packet.CapturedAt) { FirstWidth = packet.Image.Width, FirstHeight = packet.Image.Height };
@@ -108,16 +110,39 @@ public sealed class VideoFileSink(string directory, ILogger logger, string? pres
         {
             try
             {
-                output.Dispose(); // finalizes what was written, so the mp4 up to the failure stays playable
+                output.Close(); // ends the encoder; the mp4 up to the failure stays playable
             }
-            catch (VisionException e)
+            catch (IOException e)
             {
                 logger.LogWarning("{Stream}: closing {Path} after the failure failed too: {Message}", stream.Name, output.Watch.Path, e.Message);
             }
         }
     }
 
+    /// <summary>Closes every encoder (each gets its own chance); the first failure is rethrown once all are closed.</summary>
     public void Complete()
+    {
+        IOException? failure = null;
+        foreach (var output in _outputs.Values)
+        {
+            try
+            {
+                output.Close();
+            }
+            catch (IOException e)
+            {
+                failure ??= e;
+            }
+        }
+
+        _outputs.Clear();
+        if (failure is not null)
+        {
+            throw failure;
+        }
+    }
+
+    public void Dispose()
     {
         foreach (var output in _outputs.Values)
         {
@@ -127,13 +152,11 @@ public sealed class VideoFileSink(string directory, ILogger logger, string? pres
         _outputs.Clear();
     }
 
-    public void Dispose() => Complete();
-
-    private sealed class Output(VideoWriter writer, string path, double fps, long origin) : IDisposable
+    private sealed class Output(FfmpegVideoWriter writer, string path, double fps, long origin) : IDisposable
     {
         private ImageBuffer? _scratch;
 
-        public VideoWriter Writer { get; } = writer;
+        public FfmpegVideoWriter Writer { get; } = writer;
 
         public DeletedFileWatch Watch { get; } = new(path);
 
@@ -153,6 +176,19 @@ public sealed class VideoFileSink(string directory, ILogger logger, string? pres
 
         /// <summary>Where a frame of another size is scaled to the writer's size; made on first need.</summary>
         public ImageBuffer Scratch => _scratch ??= ImageBuffer.CreateEmpty();
+
+        /// <summary>Ends the encoder (throws <see cref="IOException"/> when it did not end cleanly).</summary>
+        public void Close()
+        {
+            try
+            {
+                Writer.Close();
+            }
+            finally
+            {
+                _scratch?.Dispose();
+            }
+        }
 
         public void Dispose()
         {

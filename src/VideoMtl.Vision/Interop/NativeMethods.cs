@@ -56,15 +56,6 @@ internal static unsafe partial class NativeMethods
     internal static partial int vm_capture_read(CaptureSafeHandle capture, MatSafeHandle frame, out VmFrameInfo info, out int got);
 
     [LibraryImport(Library)]
-    internal static partial int vm_writer_open(in VmWriterOptions options, out WriterSafeHandle writer, byte* fourccUsed, byte* encoderUsed, int encoderCapacity);
-
-    [LibraryImport(Library)]
-    internal static partial int vm_writer_write(WriterSafeHandle writer, MatSafeHandle frame);
-
-    [LibraryImport(Library)]
-    internal static partial int vm_writer_release(nint writer);
-
-    [LibraryImport(Library)]
     internal static partial int vm_letterbox_to_tensor(
         MatSafeHandle source, float* tensor, int width, int height, byte padValue, float scale, out VmLetterbox letterbox);
 

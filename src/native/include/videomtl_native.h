@@ -33,7 +33,6 @@ enum {
 
 typedef struct vm_mat vm_mat;
 typedef struct vm_capture vm_capture;
-typedef struct vm_writer vm_writer;
 
 /* Where a capture reads from; decides how uri/device_index are used. */
 enum { VM_SOURCE_FILE = 0, VM_SOURCE_DEVICE = 1, VM_SOURCE_URL = 2 };
@@ -79,17 +78,6 @@ typedef struct vm_mat_info {
     void* data;
 } vm_mat_info;
 
-typedef struct vm_writer_options {
-    const char* path;
-    const char* fourcc;       /* 4 chars, or NULL/"" for "best available": H.264 first, then mp4v */
-    const char* preset;       /* x264 speed preset for H.264 through GStreamer (NULL/"": "veryfast"); "ffmpeg": skip GStreamer */
-    double fps;
-    int32_t width;
-    int32_t height;
-    int32_t is_color;
-    int32_t reserved;
-} vm_writer_options;
-
 typedef struct vm_color { uint8_t b, g, r, a; } vm_color;
 typedef struct vm_point { int32_t x, y; } vm_point;
 
@@ -127,13 +115,6 @@ VM_EXPORT vm_status vm_capture_release(vm_capture* capture);
 VM_EXPORT vm_status vm_capture_get_info(const vm_capture* capture, vm_capture_info* out);
 /* Reads the next frame into frame (reallocated only when the size changes). *got = 0 at end of stream. */
 VM_EXPORT vm_status vm_capture_read(vm_capture* capture, vm_mat* frame, vm_frame_info* info, int32_t* got);
-
-/* ---- writer ---- */
-/* fourcc_used: 5 bytes; encoder_used: encoder_capacity bytes, e.g. "H.264, x264 veryfast through GStreamer". */
-VM_EXPORT vm_status vm_writer_open(const vm_writer_options* options, vm_writer** out, char* fourcc_used, char* encoder_used,
-                                   int32_t encoder_capacity);
-VM_EXPORT vm_status vm_writer_write(vm_writer* writer, const vm_mat* frame);
-VM_EXPORT vm_status vm_writer_release(vm_writer* writer);
 
 /* ---- preprocessing ---- */
 /* Letterbox-resizes src (BGR, gray or BGRA, 8-bit) to fit dst_width x dst_height, pads with pad_value,

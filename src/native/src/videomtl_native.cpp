@@ -26,7 +26,6 @@ static_assert(sizeof(vm_capture_options) == 40, "vm_capture_options layout chang
 static_assert(sizeof(vm_capture_info) == 64, "vm_capture_info layout changed");
 static_assert(sizeof(vm_frame_info) == 24, "vm_frame_info layout changed");
 static_assert(sizeof(vm_mat_info) == 32, "vm_mat_info layout changed");
-static_assert(sizeof(vm_writer_options) == 48, "vm_writer_options layout changed");
 static_assert(sizeof(vm_color) == 4, "vm_color layout changed");
 static_assert(sizeof(vm_point) == 8, "vm_point layout changed");
 static_assert(sizeof(vm_letterbox) == 24, "vm_letterbox layout changed");
@@ -35,12 +34,6 @@ struct vm_mat { cv::Mat mat; };
 struct vm_capture {
     cv::VideoCapture cap;
     int64_t frames_read = 0;  // our own counter: backends disagree on what POS_FRAMES means for live sources
-};
-struct vm_writer {
-    cv::VideoWriter writer;
-    int32_t width = 0;
-    int32_t height = 0;
-    bool is_color = true;
 };
 
 namespace {
@@ -343,105 +336,6 @@ vm_status vm_capture_read(vm_capture* capture, vm_mat* frame, vm_frame_info* inf
             }
         }
     });
-}
-
-namespace {
-
-const char* const x264_presets[] = {"ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"};
-
-// The container muxer GStreamer needs for a file name, or null where the GStreamer path is not offered.
-const char* gstreamer_muxer_for(const std::string& path) {
-    auto dot = path.rfind('.');
-    if (dot == std::string::npos) return nullptr;
-    std::string ext = path.substr(dot);
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (ext == ".mp4" || ext == ".m4v") return "mp4mux";
-    if (ext == ".mkv") return "matroskamux";
-    return nullptr;
-}
-
-// H.264 through OpenCV's GStreamer backend. OpenCV 4.6's FFmpeg writer opens x264 with no options, so it
-// always encodes at the "medium" preset (about 17 ms of CPU per 768x576 frame here, more than all other
-// host work together); x264enc takes a preset, and pass=qual quantizer=23 keeps FFmpeg's default quality
-// (CRF 23). One encoder thread per stream: inference owns the cores, and x264's frame threads only add
-// switching (8% more CPU for the same file here). Returns false when the backend or a plugin (x264enc is
-// in gstreamer1.0-plugins-ugly) is missing.
-bool open_gstreamer_h264(vm_writer* w, const vm_writer_options* options, const std::string& preset) {
-    const std::string path = options->path;
-    const char* muxer = gstreamer_muxer_for(path);
-    // The file name goes inside a quoted pipeline string: names that would need escaping take the FFmpeg path.
-    if (muxer == nullptr || path.find_first_of("\"\\") != std::string::npos) return false;
-    if (!cv::videoio_registry::hasBackend(cv::CAP_GSTREAMER)) return false;
-    std::string pipeline = "appsrc ! videoconvert ! video/x-raw,format=I420 ! x264enc speed-preset=" + preset +
-                           " pass=qual quantizer=23 threads=1 ! h264parse ! " + muxer + " ! filesink location=\"" + path + "\"";
-    return w->writer.open(pipeline, cv::CAP_GSTREAMER, 0, options->fps, cv::Size(options->width, options->height), w->is_color);
-}
-
-}  // namespace
-
-vm_status vm_writer_open(const vm_writer_options* options, vm_writer** out, char* fourcc_used, char* encoder_used,
-                         int32_t encoder_capacity) {
-    return guarded([&] {
-        require(options != nullptr && out != nullptr, "options or out is null");
-        require(options->path != nullptr && options->path[0] != '\0', "output path is empty");
-        require(options->width > 0 && options->height > 0, "frame size must be positive");
-        require(options->fps > 0 && std::isfinite(options->fps), "fps must be positive");
-        std::string preset = options->preset != nullptr && options->preset[0] != '\0' ? options->preset : "veryfast";
-        bool gstreamer = preset != "ffmpeg";
-        if (gstreamer && std::find(std::begin(x264_presets), std::end(x264_presets), preset) == std::end(x264_presets)) {
-            std::string known;
-            for (const char* name : x264_presets) known += std::string(name) + ", ";
-            throw shim_error(VM_ERR_ARGUMENT, "unknown x264 preset '" + preset + "': use " + known + "or ffmpeg");
-        }
-        std::vector<std::string> candidates;
-        if (options->fourcc != nullptr && options->fourcc[0] != '\0') {
-            require(std::strlen(options->fourcc) == 4, "fourcc must be 4 characters");
-            candidates.emplace_back(options->fourcc);
-            gstreamer = false;  // a fourcc asked for by name is FFmpeg's
-        } else {
-            candidates = {"avc1", "mp4v"};  // H.264 when FFmpeg has an encoder for it, else MPEG-4 Part 2
-        }
-        auto* w = new vm_writer();
-        w->width = options->width;
-        w->height = options->height;
-        w->is_color = options->is_color != 0;
-        if (gstreamer && open_gstreamer_h264(w, options, preset)) {
-            if (fourcc_used != nullptr) std::memcpy(fourcc_used, "avc1", 5);
-            copy_string("H.264, x264 " + preset + " through GStreamer", encoder_used, encoder_capacity);
-            *out = w;
-            return;
-        }
-        for (const auto& fourcc : candidates) {
-            int code = cv::VideoWriter::fourcc(fourcc[0], fourcc[1], fourcc[2], fourcc[3]);
-            if (w->writer.open(options->path, cv::CAP_FFMPEG, code, options->fps, cv::Size(options->width, options->height),
-                               w->is_color)) {
-                if (fourcc_used != nullptr) std::memcpy(fourcc_used, fourcc.c_str(), 5);
-                copy_string((fourcc == "avc1" ? std::string("H.264") : fourcc) + " through FFmpeg", encoder_used, encoder_capacity);
-                *out = w;
-                return;
-            }
-        }
-        delete w;
-        throw shim_error(VM_ERR_OPEN, std::string("cannot open video writer for ") + options->path);
-    });
-}
-
-vm_status vm_writer_write(vm_writer* writer, const vm_mat* frame) {
-    return guarded([&] {
-        require(writer != nullptr, "writer is null");
-        const cv::Mat& m = mat_of(frame);
-        // VideoWriter silently drops frames of the wrong size; refuse them loudly instead.
-        if (m.cols != writer->width || m.rows != writer->height)
-            throw shim_error(VM_ERR_ARGUMENT, "frame is " + std::to_string(m.cols) + "x" + std::to_string(m.rows) +
-                                                  " but the writer was opened for " + std::to_string(writer->width) + "x" +
-                                                  std::to_string(writer->height));
-        require(m.type() == (writer->is_color ? CV_8UC3 : CV_8UC1), "frame type does not match the writer");
-        writer->writer.write(m);
-    });
-}
-
-vm_status vm_writer_release(vm_writer* writer) {
-    return guarded([&] { delete writer; });  // the destructor finalizes the container (moov atom for mp4)
 }
 
 vm_status vm_letterbox_to_tensor(const vm_mat* src, float* tensor, int32_t dst_width, int32_t dst_height, uint8_t pad_value,

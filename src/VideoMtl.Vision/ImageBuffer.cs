@@ -66,6 +66,12 @@ public sealed unsafe class ImageBuffer : IDisposable
         NativeStatus.Check(NativeMethods.vm_image_write(path, Handle));
     }
 
+    /// <summary>Makes this a <paramref name="width"/> × <paramref name="height"/> BGR image, keeping the native buffer when it already is one (contents undefined after a change).</summary>
+    public void Ensure(int width, int height)
+    {
+        NativeStatus.Check(NativeMethods.vm_mat_ensure(Handle, width, height, 3));
+    }
+
     public void CopyTo(ImageBuffer destination)
     {
         ArgumentNullException.ThrowIfNull(destination);

@@ -7,7 +7,7 @@ namespace VideoMtl.Vision;
 /// Reads frames from a file, a V4L2 camera or a network stream through OpenCV. Not thread-safe: one
 /// reader per capture (the pipeline gives each source its own task).
 /// </summary>
-public sealed unsafe class VideoCapture : IDisposable
+public sealed unsafe class VideoCapture : IFrameReader
 {
     private readonly CaptureSafeHandle _handle;
 

@@ -91,5 +91,61 @@ public sealed class LiveSourceRecoveryTests
         Assert.True(frames.Zip(frames.Skip(1)).All(p => p.Second > p.First), "cam frame numbers must rise");
     }
 
+    [Fact]
+    public async Task A_killed_ffmpeg_child_is_replaced_and_a_killed_encoder_leaves_a_playable_mp4()
+    {
+        using var rtsp = new LoopbackRtspServer("kill-me");
+        await rtsp.StartAsync();
+        using var output = new TemporaryDirectory();
+        var environment = new Dictionary<string, string?>
+        {
+            ["VIDEOMTL__RECONNECT__STALLSECONDS"] = "3",
+            ["VIDEOMTL__RECONNECT__INITIALDELAYMS"] = "250",
+            ["VIDEOMTL__RECONNECT__MAXDELAYSECONDS"] = "2",
+        };
+        await using var run = await RunningPipeline.StartAsync("cam", environment, "run", "--source", $"cam={rtsp.Url}", "--out", output.Path, "--no-progress");
+        await run.WaitForMetricAsync(Series("frames_processed_total", "cam"), v => v > 3);
+
+        // 1. The source's ffmpeg dies (SIGKILL): a new one is started and frames flow again.
+        int reader = await ChildAsync(rtsp.Url);
+        Process.GetProcessById(reader).Kill();
+        await run.WaitForMetricAsync(Series("stream_reconnects_total", "cam"), v => v >= 1, seconds: 30);
+        double after = RunningPipeline.Value(await run.MetricsAsync(), Series("frames_processed_total", "cam"))!.Value;
+        await run.WaitForMetricAsync(Series("frames_processed_total", "cam"), v => v > after + 3, seconds: 30);
+        Assert.NotEqual(reader, await ChildAsync(rtsp.Url));
+
+        // 2. The encoder's ffmpeg dies: that output stops, the stream goes on, the mp4 plays up to the kill.
+        string mp4 = Path.Combine(output.Path, "cam.mp4");
+        await Task.Delay(TimeSpan.FromSeconds(3)); // a fragment or two on disk
+        Process.GetProcessById(await ChildAsync(mp4)).Kill();
+        await run.WaitForMetricAsync("videomtl_sink_errors_total{sink=\"video\",stream=\"cam\"}", v => v >= 1, seconds: 30);
+        after = RunningPipeline.Value(await run.MetricsAsync(), Series("frames_processed_total", "cam"))!.Value;
+        await run.WaitForMetricAsync(Series("frames_processed_total", "cam"), v => v > after + 3, seconds: 30);
+        var (exitCode, stderr) = await run.StopAsync();
+        Assert.Equal(0, exitCode);
+        Assert.Contains("cam: video output failed", stderr, StringComparison.Ordinal);
+        Assert.True(MediaProbe.CountFrames(mp4) > 0, "the mp4 written before the kill plays");
+
+        // 3. No ffmpeg of this run is left.
+        var (_, processes) = await Tool.RunAsync("ps", ["-eo", "args"], null);
+        Assert.DoesNotContain(processes.Split('\n'), p => p.Contains("ffmpeg", StringComparison.Ordinal) && (p.Contains(rtsp.Url, StringComparison.Ordinal) || p.Contains(output.Path, StringComparison.Ordinal)));
+    }
+
+    /// <summary>The pid of the one running ffmpeg whose command line names <paramref name="needle"/>.</summary>
+    private static async Task<int> ChildAsync(string needle)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); ; await Task.Delay(200))
+        {
+            var (_, processes) = await Tool.RunAsync("ps", ["-eo", "pid=,args="], null);
+            var match = processes.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Contains("ffmpeg", StringComparison.Ordinal) && l.Contains(needle, StringComparison.Ordinal));
+            if (match is not null)
+            {
+                return int.Parse(match.Split(' ', 2)[0], System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"no ffmpeg for {needle} is running");
+        }
+    }
+
     private static string Series(string name, string stream) => $"videomtl_{name}{{stream=\"{stream}\"}}";
 }

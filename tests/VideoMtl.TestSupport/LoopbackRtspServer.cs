@@ -23,6 +23,9 @@ public sealed class LoopbackRtspServer : IDisposable
         Url = $"rtsp://127.0.0.1:{_port}/{mount}";
     }
 
+    /// <summary>The server's process id while it runs (a test can freeze it with SIGSTOP); 0 otherwise.</summary>
+    public int ProcessId => _process is { HasExited: false } p ? p.Id : 0;
+
     /// <summary>The address to read the stream from.</summary>
     public string Url { get; }
 

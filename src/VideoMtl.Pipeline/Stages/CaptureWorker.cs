@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using VideoMtl.Media;
 using VideoMtl.Pipeline.Metrics;
 using VideoMtl.Pipeline.Sources;
 using VideoMtl.Vision;
@@ -125,23 +126,30 @@ internal sealed class CaptureWorker(
                 }
             }
 
-            VideoCapture source;
+            IFrameReader source;
+            var first = pool.Rent();
             try
             {
-                source = VideoCapture.Open(spec.Source, capture);
+                source = OpenLive(capture, first);
             }
             catch (VisionException e) when (e.Kind != VisionErrorKind.InvalidArgument)
             {
+                pool.Return(first);
                 GoDown(e.Message);
                 attempt++;
                 continue;
+            }
+            catch
+            {
+                pool.Return(first);
+                throw;
             }
 
             using (source)
             {
                 Opened(source);
                 attempt = 0;
-                nextIndex = ReadAll(source, nextIndex, cancellation);
+                nextIndex = ReadAll(source, nextIndex, cancellation, first);
             }
 
             if (!cancellation.IsCancellationRequested && !ReachedLimit(nextIndex))
@@ -152,8 +160,24 @@ internal sealed class CaptureWorker(
         }
     }
 
+    /// <summary>
+    /// A network URL is read by one ffmpeg child process (<see cref="FfmpegLiveSource"/>: RTSP over TCP, its
+    /// own I/O timeout, a watchdog, a fresh process per reconnect); a V4L2 camera by OpenCV. The ffmpeg
+    /// source returns once its first frame is in <paramref name="first"/>, which the caller passes on as the
+    /// first frame read.
+    /// </summary>
+    private IFrameReader OpenLive(CaptureOptions capture, FramePacket first)
+    {
+        if (spec.Source.Kind == VideoSourceKind.Url)
+        {
+            return FfmpegLiveSource.Open(spec.Source, capture, first.Image);
+        }
+
+        return VideoCapture.Open(spec.Source, capture);
+    }
+
     /// <summary>The source opened: record its facts, log, and count a reconnect if it had been down.</summary>
-    private void Opened(VideoCapture capture)
+    private void Opened(IFrameReader capture)
     {
         lock (_statusGate)
         {
@@ -226,14 +250,16 @@ internal sealed class CaptureWorker(
         }
     }
 
-    private long ReadAll(VideoCapture capture, long nextIndex, CancellationToken cancellation)
+    /// <param name="first">A packet already rented for the first read (a live open may have filled it); returned here when unused.</param>
+    private long ReadAll(IFrameReader capture, long nextIndex, CancellationToken cancellation, FramePacket? first = null)
     {
         var pacing = Stopwatch.StartNew();
         double fps = state.Fps > 0 ? state.Fps : 25;
         long firstIndex = nextIndex;
         while (!cancellation.IsCancellationRequested && !ReachedLimit(nextIndex))
         {
-            var packet = pool.Rent();
+            var packet = first ?? pool.Rent();
+            first = null;
             long started = Stopwatch.GetTimestamp();
             bool got;
             FrameInfo info;
@@ -279,6 +305,11 @@ internal sealed class CaptureWorker(
             }
         }
 
+        if (first is not null)
+        {
+            pool.Return(first); // stopped before the first read
+        }
+
         return nextIndex;
     }
 
@@ -289,7 +320,7 @@ internal sealed class CaptureWorker(
     /// whose header states the count (AVI, MP4/MOV) are trusted; for others (MKV, TS, ...) OpenCV estimates it
     /// from duration × rate, which is no evidence of damage.
     /// </summary>
-    private void AccountForMissingFrames(VideoCapture capture, long read)
+    private void AccountForMissingFrames(IFrameReader capture, long read)
     {
         string extension = Path.GetExtension(spec.Source.Location).ToLowerInvariant();
         if (capture.Info.FrameCount is not { } announced || read >= announced || extension is not (".avi" or ".mp4" or ".mov" or ".m4v"))

@@ -29,6 +29,9 @@ internal static unsafe partial class NativeMethods
     internal static partial int vm_mat_get_info(MatSafeHandle mat, out VmMatInfo info);
 
     [LibraryImport(Library)]
+    internal static partial int vm_mat_ensure(MatSafeHandle mat, int width, int height, int channels);
+
+    [LibraryImport(Library)]
     internal static partial int vm_mat_copy_to(MatSafeHandle source, MatSafeHandle destination);
 
     [LibraryImport(Library)]

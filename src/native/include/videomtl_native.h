@@ -98,6 +98,8 @@ VM_EXPORT vm_status vm_video_backends(char* buffer, int32_t capacity);
 
 /* ---- images (cv::Mat) ---- */
 VM_EXPORT vm_status vm_mat_create(int32_t width, int32_t height, int32_t channels, vm_mat** out);
+/* Makes mat a width x height image of channels 8-bit channels, reusing its buffer when it already is one. */
+VM_EXPORT vm_status vm_mat_ensure(vm_mat* mat, int32_t width, int32_t height, int32_t channels);
 VM_EXPORT vm_status vm_mat_release(vm_mat* mat);
 VM_EXPORT vm_status vm_mat_get_info(const vm_mat* mat, vm_mat_info* out);
 VM_EXPORT vm_status vm_mat_copy_to(const vm_mat* src, vm_mat* dst);

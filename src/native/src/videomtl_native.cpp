@@ -148,6 +148,15 @@ vm_status vm_mat_create(int32_t width, int32_t height, int32_t channels, vm_mat*
     });
 }
 
+vm_status vm_mat_ensure(vm_mat* mat, int32_t width, int32_t height, int32_t channels) {
+    return guarded([&] {
+        require(mat != nullptr, "mat is null");
+        require(width > 0 && height > 0, "image size must be positive");
+        require(channels == 1 || channels == 3 || channels == 4, "channels must be 1, 3 or 4");
+        mat->mat.create(height, width, CV_8UC(channels));  // a no-op when size and type already match
+    });
+}
+
 vm_status vm_mat_release(vm_mat* mat) {
     return guarded([&] { delete mat; });
 }

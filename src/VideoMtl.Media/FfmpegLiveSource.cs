@@ -1,0 +1,331 @@
+using System.Buffers.Binary;
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using VideoMtl.Vision;
+
+namespace VideoMtl.Media;
+
+/// <summary>
+/// A network stream (<c>rtsp://</c>, <c>http(s)://</c> MJPEG or HLS, <c>udp://</c>, ...) read by one ffmpeg
+/// child process that decodes it and writes each frame to its stdout as an uncompressed 24-bit BMP: every
+/// frame carries its own size, so no probe is needed before reading and a stream that changes resolution
+/// goes on. RTSP runs over TCP unless asked otherwise; ffmpeg's own I/O timeout ends a silent connection,
+/// and a watchdog here kills the process when no byte has arrived for the read timeout plus a margin (a
+/// stuck decoder, a half-open socket), so <see cref="Read"/> never waits forever. One process per open: a
+/// reconnect is a new process, and <see cref="Dispose"/> kills and reaps the old one.
+/// </summary>
+public sealed class FfmpegLiveSource : IFrameReader
+{
+    private const int BmpFileHeader = 14;
+    private const int BmpInfoHeader = 40;
+
+    private readonly Process _process;
+    private readonly Stream _stdout;
+    private readonly Task _stderrReader;
+    private readonly Queue<string> _stderrTail = new();
+    private readonly Timer _watchdog;
+    private readonly byte[] _header = new byte[BmpFileHeader + BmpInfoHeader];
+    private byte[] _pixels = [];
+    private long _lastByteAt;
+    private long _stallLimitTicks; // Stopwatch ticks without a byte before the watchdog ends ffmpeg
+    private long _index;
+    private int _pendingFirst; // 1 while the frame read during Open has not been handed out
+    private int _disposed;
+
+    private FfmpegLiveSource(Process process, TimeSpan stallLimit)
+    {
+        _process = process;
+        _stdout = process.StandardOutput.BaseStream;
+        SetStallLimit(stallLimit);
+        _lastByteAt = Stopwatch.GetTimestamp();
+        _stderrReader = Task.Run(ReadStderrAsync);
+        _watchdog = new Timer(static s => ((FfmpegLiveSource)s!).CheckStalled(), this, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
+    }
+
+    public VideoStreamInfo Info { get; private set; } = new(0, 0, 0, null, "ffmpeg", "rawvideo");
+
+    /// <summary>The ffmpeg child's process id (tests kill it to check the reconnect).</summary>
+    public int ProcessId => _process.Id;
+
+    /// <summary>
+    /// Starts ffmpeg on <paramref name="source"/> and returns once the first frame has arrived, so an open that
+    /// succeeds delivers; throws <see cref="VisionException"/> (OpenFailed, with ffmpeg's reason) when none comes
+    /// within the open timeout.
+    /// </summary>
+    public static FfmpegLiveSource Open(VideoSource source, CaptureOptions options, ImageBuffer firstFrame)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(firstFrame);
+        var openTimeout = options.OpenTimeout ?? TimeSpan.FromSeconds(10);
+        var readTimeout = options.ReadTimeout ?? TimeSpan.FromSeconds(10);
+        var start = new ProcessStartInfo("ffmpeg")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string arg in Arguments(source, options, readTimeout))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new VisionException(VisionErrorKind.OpenFailed, "ffmpeg did not start");
+        }
+        catch (Win32Exception e)
+        {
+            throw new VisionException(VisionErrorKind.OpenFailed, $"cannot start ffmpeg to read {source.DisplayName} ({e.Message}): install Debian's ffmpeg (./setup.sh does)");
+        }
+
+        var reader = new FfmpegLiveSource(process, openTimeout);
+        try
+        {
+            if (!reader.ReadFrame(firstFrame))
+            {
+                string why = reader.Ended(openTimeout);
+                throw new VisionException(VisionErrorKind.OpenFailed, $"cannot open {source.DisplayName}: {why}");
+            }
+
+            reader._pendingFirst = 1;
+            reader.Info = new VideoStreamInfo(firstFrame.Width, firstFrame.Height, 0, null, "ffmpeg", "bmp");
+            reader.SetStallLimit(readTimeout + TimeSpan.FromSeconds(2)); // ffmpeg's own timeout first, this one behind it
+            return reader;
+        }
+        catch
+        {
+            reader.Dispose();
+            throw;
+        }
+    }
+
+    public bool Read(ImageBuffer frame, out FrameInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (Interlocked.Exchange(ref _pendingFirst, 0) == 1)
+        {
+            // The frame Open read went into the caller's buffer then; hand out its facts once.
+            info = new FrameInfo(_index++, -1, Info.Width, Info.Height);
+            return true;
+        }
+
+        if (!ReadFrame(frame))
+        {
+            info = new FrameInfo(-1, -1, 0, 0);
+            return false;
+        }
+
+        info = new FrameInfo(_index++, -1, frame.Width, frame.Height);
+        return true;
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _watchdog.Dispose();
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+
+            _process.WaitForExit(5000);
+        }
+        catch (InvalidOperationException)
+        {
+            // never started or already reaped
+        }
+
+        _stderrReader.Wait(TimeSpan.FromSeconds(2));
+        _process.Dispose();
+    }
+
+    private static IEnumerable<string> Arguments(VideoSource source, CaptureOptions options, TimeSpan readTimeout)
+    {
+        string micros = ((long)readTimeout.TotalMicroseconds).ToString(CultureInfo.InvariantCulture);
+        yield return "-hide_banner";
+        yield return "-nostdin";
+        yield return "-loglevel";
+        yield return "error";
+        // A fast open: a second of analysis is enough to find a video stream's size and codec.
+        yield return "-analyzeduration";
+        yield return "1000000";
+        yield return "-probesize";
+        yield return "1000000";
+        yield return "-fflags";
+        yield return "nobuffer";
+        string scheme = source.Location.Split("://", 2)[0].ToLowerInvariant();
+        if (scheme is "rtsp" or "rtsps")
+        {
+            yield return "-rtsp_transport";
+            yield return options.RtspTransport == RtspTransport.Udp ? "udp" : "tcp";
+            yield return "-timeout"; // the RTSP demuxer's socket I/O timeout
+            yield return micros;
+        }
+        else
+        {
+            yield return "-rw_timeout";
+            yield return micros;
+        }
+
+        yield return "-i";
+        yield return source.Location;
+        yield return "-map";
+        yield return "0:v:0";
+        yield return "-an";
+        yield return "-f";
+        yield return "image2pipe";
+        yield return "-c:v";
+        yield return "bmp";
+        yield return "-pix_fmt";
+        yield return "bgr24";
+        yield return "pipe:1";
+    }
+
+    /// <summary>Reads one BMP from the pipe into <paramref name="frame"/>; false at the end of the stream.</summary>
+    private bool ReadFrame(ImageBuffer frame)
+    {
+        if (!ReadExactly(_header))
+        {
+            return false;
+        }
+
+        var h = _header.AsSpan();
+        if (h[0] != (byte)'B' || h[1] != (byte)'M')
+        {
+            throw new VisionException(VisionErrorKind.OpenCv, "ffmpeg's frame pipe is out of step (no BMP header)");
+        }
+
+        int fileSize = BinaryPrimitives.ReadInt32LittleEndian(h[2..]);
+        int offset = BinaryPrimitives.ReadInt32LittleEndian(h[10..]);
+        int width = BinaryPrimitives.ReadInt32LittleEndian(h[18..]);
+        int height = BinaryPrimitives.ReadInt32LittleEndian(h[22..]);
+        int bits = BinaryPrimitives.ReadUInt16LittleEndian(h[28..]);
+        bool bottomUp = height > 0;
+        height = Math.Abs(height);
+        int stride = ((width * 3) + 3) & ~3;
+        if (bits != 24 || width <= 0 || height <= 0 || offset < _header.Length || fileSize < offset + (stride * height))
+        {
+            throw new VisionException(VisionErrorKind.OpenCv, $"ffmpeg sent a frame this reader does not take ({width}x{height}, {bits} bits)");
+        }
+
+        int rest = fileSize - _header.Length;
+        if (_pixels.Length < rest)
+        {
+            _pixels = new byte[rest];
+        }
+
+        if (!ReadExactly(_pixels.AsSpan(0, rest)))
+        {
+            return false;
+        }
+
+        frame.Ensure(width, height);
+        var data = _pixels.AsSpan(offset - _header.Length);
+        int row = width * 3;
+        for (int y = 0; y < height; y++)
+        {
+            // BMP rows run bottom to top (unless the height is negative) and are padded to 4 bytes.
+            int source = (bottomUp ? height - 1 - y : y) * stride;
+            data.Slice(source, row).CopyTo(frame.GetRow(y));
+        }
+
+        return true;
+    }
+
+    private bool ReadExactly(Span<byte> buffer)
+    {
+        int done = 0;
+        while (done < buffer.Length)
+        {
+            int n;
+            try
+            {
+                n = _stdout.Read(buffer[done..]);
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+                return false; // the watchdog ended ffmpeg, or the pipe broke: the stream ended
+            }
+
+            if (n == 0)
+            {
+                return false;
+            }
+
+            done += n;
+            Volatile.Write(ref _lastByteAt, Stopwatch.GetTimestamp());
+        }
+
+        return true;
+    }
+
+    /// <summary>Until the first frame the limit is the open timeout (probing takes a while), then the read timeout.</summary>
+    private void SetStallLimit(TimeSpan limit) => Volatile.Write(ref _stallLimitTicks, (long)(limit.TotalSeconds * Stopwatch.Frequency));
+
+    private void CheckStalled()
+    {
+        if (Volatile.Read(ref _disposed) == 0 && Stopwatch.GetTimestamp() - Volatile.Read(ref _lastByteAt) > Volatile.Read(ref _stallLimitTicks))
+        {
+            try
+            {
+                _process.Kill(entireProcessTree: true); // its stdout closes: the blocked read returns "ended"
+            }
+            catch (InvalidOperationException)
+            {
+                // already gone
+            }
+        }
+    }
+
+    /// <summary>Why no frame came: ffmpeg's last words, or the timeout.</summary>
+    private string Ended(TimeSpan openTimeout)
+    {
+        _process.WaitForExit(2000);
+        _stderrReader.Wait(TimeSpan.FromSeconds(2));
+        string tail = StderrTail();
+        return tail.Length > 0
+            ? tail
+            : string.Create(CultureInfo.InvariantCulture, $"no frame within {openTimeout.TotalSeconds:0.#} s");
+    }
+
+    private string StderrTail()
+    {
+        lock (_stderrTail)
+        {
+            return string.Join(" | ", _stderrTail);
+        }
+    }
+
+    private async Task ReadStderrAsync()
+    {
+        try
+        {
+            while (await _process.StandardError.ReadLineAsync().ConfigureAwait(false) is { } line)
+            {
+                lock (_stderrTail)
+                {
+                    _stderrTail.Enqueue(VideoSource.RedactCredentials(line.Trim()));
+                    if (_stderrTail.Count > 3)
+                    {
+                        _stderrTail.Dequeue();
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            // the process went away under the reader
+        }
+    }
+}

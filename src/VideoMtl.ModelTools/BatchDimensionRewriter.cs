@@ -1,6 +1,6 @@
 using Proto = global::Onnx;
 
-namespace VideoMtl.Core.ModelBuilding;
+namespace VideoMtl.ModelTools;
 
 /// <summary>
 /// Makes the leading (batch) dimension symbolic: graph inputs and outputs get <c>batch</c>, and every

@@ -1,6 +1,6 @@
 using Proto = global::Onnx;
 
-namespace VideoMtl.Core.ModelBuilding;
+namespace VideoMtl.ModelTools;
 
 /// <summary>Removes nodes whose outputs nobody reads (repeatedly), then initializers nobody reads.</summary>
 internal static class DeadNodeEliminator

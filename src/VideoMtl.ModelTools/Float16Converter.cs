@@ -1,6 +1,6 @@
 using Proto = global::Onnx;
 
-namespace VideoMtl.Core.ModelBuilding;
+namespace VideoMtl.ModelTools;
 
 /// <summary>
 /// Converts a float graph to float16 weights and activations for GPU providers, keeping float32 at the

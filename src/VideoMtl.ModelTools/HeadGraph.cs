@@ -1,6 +1,6 @@
 using Proto = global::Onnx;
 
-namespace VideoMtl.Core.ModelBuilding;
+namespace VideoMtl.ModelTools;
 
 /// <summary>One prepared source model and how its names appear in the composite.</summary>
 /// <param name="Prefix">Prepended (with '/') to every node, tensor and initializer name of this head.</param>

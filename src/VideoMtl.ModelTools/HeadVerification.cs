@@ -1,4 +1,4 @@
-namespace VideoMtl.Core.ModelBuilding;
+namespace VideoMtl.ModelTools;
 
 /// <summary>Per composite output: how far it is from the standalone float head and from the original source.</summary>
 /// <param name="MaxDiffToFloatHead">Max |composite − dequantized standalone head| (must be tiny).</param>

@@ -1,4 +1,4 @@
-namespace VideoMtl.Core.ModelBuilding;
+namespace VideoMtl.ModelTools;
 
 /// <summary>What <c>videomtl model build</c> combines and where it writes.</summary>
 /// <param name="VerifyImages">Real images for the equality checks; none = a fixed synthetic pattern.</param>

@@ -1,4 +1,4 @@
-namespace VideoMtl.Core.ModelBuilding;
+namespace VideoMtl.ModelTools;
 
 /// <summary>What a build did and measured.</summary>
 public sealed record ModelBuildResult(

@@ -5,11 +5,12 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
+using VideoMtl.Core.Model;
 using VideoMtl.Inference;
 using VideoMtl.Vision;
 using Proto = global::Onnx;
 
-namespace VideoMtl.Core.ModelBuilding;
+namespace VideoMtl.ModelTools;
 
 /// <summary>
 /// Builds one multi-task model from Ultralytics-style segment, pose (and optionally detect) exports:

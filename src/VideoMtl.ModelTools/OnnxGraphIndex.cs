@@ -1,6 +1,6 @@
 using Proto = global::Onnx;
 
-namespace VideoMtl.Core.ModelBuilding;
+namespace VideoMtl.ModelTools;
 
 /// <summary>
 /// Lookups over a graph that the rewriters need: initializers by name, Constant node values, and the

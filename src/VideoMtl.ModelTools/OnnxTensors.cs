@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Proto = global::Onnx;
 
-namespace VideoMtl.Core.ModelBuilding;
+namespace VideoMtl.ModelTools;
 
 /// <summary>Reading and writing the values of ONNX TensorProtos (raw_data or typed fields, little-endian).</summary>
 internal static class OnnxTensors

@@ -1,6 +1,6 @@
 using Proto = global::Onnx;
 
-namespace VideoMtl.Core.ModelBuilding;
+namespace VideoMtl.ModelTools;
 
 /// <summary>
 /// Turns onnxruntime.quantization's dynamic pattern back into float convolutions:

@@ -1,8 +1,8 @@
-using VideoMtl.Core.ModelBuilding;
+using VideoMtl.ModelTools;
 using VideoMtl.TestSupport;
 using Proto = global::Onnx;
 
-namespace VideoMtl.Core.Tests;
+namespace VideoMtl.ModelTools.Tests;
 
 /// <summary>Builds the multi-task model from the shared exports once for every test class that needs it.</summary>
 public sealed class BuiltModelFixture : IDisposable
@@ -12,8 +12,7 @@ public sealed class BuiltModelFixture : IDisposable
     public BuiltModelFixture()
     {
         Path = _directory.File("mt.onnx");
-        Result = new MultiTaskModelBuilder().Build(new ModelBuildRequest(
-            TestData.Model("yolov8n-seg-uint8.onnx"), TestData.Model("yolov8n-pose-uint8.onnx"), null, Path, [TestData.BusJpg]));
+        Result = CompositeModel.Build(Path);
         Model = Proto.ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path));
     }
 

@@ -1,8 +1,8 @@
 using Google.Protobuf;
-using VideoMtl.Core.ModelBuilding;
+using VideoMtl.ModelTools;
 using Proto = global::Onnx;
 
-namespace VideoMtl.Core.Tests;
+namespace VideoMtl.ModelTools.Tests;
 
 public sealed class DequantizeTests
 {

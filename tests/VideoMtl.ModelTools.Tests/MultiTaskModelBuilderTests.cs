@@ -2,12 +2,13 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using System.Security.Cryptography;
 using System.Text.Json;
-using VideoMtl.Core.ModelBuilding;
+using VideoMtl.ModelTools;
+using VideoMtl.Core.Model;
 using VideoMtl.Inference;
 using VideoMtl.TestSupport;
 using Proto = global::Onnx;
 
-namespace VideoMtl.Core.Tests;
+namespace VideoMtl.ModelTools.Tests;
 
 [Collection(BuiltModelCollection.Name)]
 public sealed class MultiTaskModelBuilderTests

@@ -1,4 +1,3 @@
-using VideoMtl.Core.ModelBuilding;
 using VideoMtl.TestSupport;
 using VideoMtl.Vision;
 
@@ -12,8 +11,7 @@ public sealed class PipelineFixture : IDisposable
     public PipelineFixture()
     {
         ModelPath = _directory.File("mt.onnx");
-        new MultiTaskModelBuilder().Build(new ModelBuildRequest(
-            TestData.Model("yolov8n-seg-uint8.onnx"), TestData.Model("yolov8n-pose-uint8.onnx"), null, ModelPath, []));
+        CompositeModel.Build(ModelPath, verifyOnBusImage: false);
         ClipA = Cut(0, 24, "clip-a.mp4");
         ClipB = Cut(400, 16, "clip-b.mp4");
     }

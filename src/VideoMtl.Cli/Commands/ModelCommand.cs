@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
-using VideoMtl.Core.ModelBuilding;
+using VideoMtl.ModelTools;
 
 namespace VideoMtl.Cli.Commands;
 

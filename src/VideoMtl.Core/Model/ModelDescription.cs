@@ -1,7 +1,6 @@
 using Microsoft.ML.OnnxRuntime.Tensors;
 using System.Globalization;
 using System.Text.Json;
-using VideoMtl.Core.ModelBuilding;
 using VideoMtl.Inference;
 
 namespace VideoMtl.Core.Model;

@@ -1,4 +1,4 @@
-namespace VideoMtl.Core.ModelBuilding;
+namespace VideoMtl.Core.Model;
 
 /// <summary>
 /// metadata_props keys of a VideoMtl multi-task model (documented in models/README.md). The runtime

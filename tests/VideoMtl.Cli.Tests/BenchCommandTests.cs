@@ -24,6 +24,7 @@ public sealed class BenchCommandTests : IClassFixture<InferCommandTests.BuiltMod
         Assert.Equal(768, root.GetProperty("setup").GetProperty("width").GetInt32());
         Assert.True(root.GetProperty("ceiling_fps").GetDouble() > 0);
         Assert.True(root.GetProperty("decode_fps").GetDouble() > root.GetProperty("ceiling_fps").GetDouble(), "decoding alone must outrun the model");
+        Assert.True(root.GetProperty("decode_fps_ffmpeg").GetDouble() > root.GetProperty("ceiling_fps").GetDouble(), "so must decoding in an ffmpeg child");
         foreach (string run in new[] { "sinks_on", "sinks_off" })
         {
             var figures = root.GetProperty(run);

@@ -23,6 +23,9 @@ internal sealed record BenchReport
     /// <summary>Reading and decoding the same file, nothing else.</summary>
     public required double DecodeFps { get; init; }
 
+    /// <summary>Decoding the same file in an ffmpeg child process, frames over a pipe (start-up included).</summary>
+    public required double DecodeFpsFfmpeg { get; init; }
+
     public required HostWorkFigures HostAlone { get; init; }
 
     public required PipelineFigures SinksOn { get; init; }

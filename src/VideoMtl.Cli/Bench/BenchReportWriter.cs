@@ -38,6 +38,7 @@ internal static class BenchReportWriter
 
         throughput.AddRow("bare Run at ONNX Runtime defaults (batch 1)", F(report.OrtDefaultsFps), F(report.OrtDefaultsFps / report.CeilingFps), "what a runner that sets nothing gets (threads spin)");
         throughput.AddRow("decode only", F(report.DecodeFps), F(report.DecodeFps / report.CeilingFps), "OpenCV read of the same file");
+        throughput.AddRow("decode only, ffmpeg child process", F(report.DecodeFpsFfmpeg), F(report.DecodeFpsFfmpeg / report.CeilingFps), "BMP frames over a pipe, as network sources are read");
         foreach (var p in new[] { report.SinksOn, report.SinksOff })
         {
             throughput.AddRow($"pipeline, sinks: {p.Sinks}", F(p.SteadyFps), F(p.SteadyFps / report.CeilingFps), Invariant($"steady state; whole run {p.Fps:0.00} fps, mean batch {p.MeanBatch:0.00}"));

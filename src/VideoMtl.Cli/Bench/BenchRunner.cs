@@ -52,8 +52,9 @@ internal sealed class BenchRunner(BenchOptions options, ILoggerFactory loggerFac
             Say($"hint: {hint}");
         }
 
-        Say("decode only");
+        Say("decode only (OpenCV, then an ffmpeg child process)");
         double decode = MeasureDecode();
+        double decodeFfmpeg = MeasureDecodeThroughFfmpeg();
 
         Say("host work per frame, measured alone (preprocess, postprocess, overlay)");
         // The model runs between the timed steps; its threads must not spin on into them, or the "alone"
@@ -106,6 +107,7 @@ internal sealed class BenchRunner(BenchOptions options, ILoggerFactory loggerFac
             OrtDefaultsFps = defaults,
             Sweep = sweep,
             DecodeFps = decode,
+            DecodeFpsFfmpeg = decodeFfmpeg,
             HostAlone = host,
             SinksOn = sinksOn,
             SinksOff = sinksOff,
@@ -138,6 +140,21 @@ internal sealed class BenchRunner(BenchOptions options, ILoggerFactory loggerFac
 
     private double MeasureCeiling(InferenceSessionOptions sessionOptions, int batch, int frames) =>
         BareRunLoop.Measure(options.ModelPath, sessionOptions, options.Source, batch, frames);
+
+    /// <summary>The same file through the ffmpeg child process network sources use (BMP frames over a pipe).</summary>
+    private double MeasureDecodeThroughFfmpeg()
+    {
+        using var frame = ImageBuffer.CreateEmpty();
+        var clock = Stopwatch.StartNew();
+        using var source = Media.FfmpegLiveSource.Open(VideoSource.File(options.Source), new CaptureOptions(), frame);
+        int frames = 0;
+        while (frames < options.Frames && source.Read(frame, out _))
+        {
+            frames++;
+        }
+
+        return frames / clock.Elapsed.TotalSeconds;
+    }
 
     private double MeasureDecode()
     {

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
 using VideoMtl.Vision;
@@ -20,10 +19,8 @@ public sealed class FfmpegLiveSource : IFrameReader
     private const int BmpFileHeader = 14;
     private const int BmpInfoHeader = 40;
 
-    private readonly Process _process;
+    private readonly FfmpegProcess _ffmpeg;
     private readonly Stream _stdout;
-    private readonly Task _stderrReader;
-    private readonly Queue<string> _stderrTail = new();
     private readonly Timer _watchdog;
     private readonly byte[] _header = new byte[BmpFileHeader + BmpInfoHeader];
     private byte[] _pixels = [];
@@ -33,20 +30,19 @@ public sealed class FfmpegLiveSource : IFrameReader
     private int _pendingFirst; // 1 while the frame read during Open has not been handed out
     private int _disposed;
 
-    private FfmpegLiveSource(Process process, TimeSpan stallLimit)
+    private FfmpegLiveSource(FfmpegProcess ffmpeg, TimeSpan stallLimit)
     {
-        _process = process;
-        _stdout = process.StandardOutput.BaseStream;
+        _ffmpeg = ffmpeg;
+        _stdout = ffmpeg.Process.StandardOutput.BaseStream;
         SetStallLimit(stallLimit);
         _lastByteAt = Stopwatch.GetTimestamp();
-        _stderrReader = Task.Run(ReadStderrAsync);
         _watchdog = new Timer(static s => ((FfmpegLiveSource)s!).CheckStalled(), this, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
     }
 
     public VideoStreamInfo Info { get; private set; } = new(0, 0, 0, null, "ffmpeg", "rawvideo");
 
     /// <summary>The ffmpeg child's process id (tests kill it to check the reconnect).</summary>
-    public int ProcessId => _process.Id;
+    public int ProcessId => _ffmpeg.Process.Id;
 
     /// <summary>
     /// Starts ffmpeg on <paramref name="source"/> and returns once the first frame has arrived, so an open that
@@ -60,29 +56,8 @@ public sealed class FfmpegLiveSource : IFrameReader
         ArgumentNullException.ThrowIfNull(firstFrame);
         var openTimeout = options.OpenTimeout ?? TimeSpan.FromSeconds(10);
         var readTimeout = options.ReadTimeout ?? TimeSpan.FromSeconds(10);
-        var start = new ProcessStartInfo("ffmpeg")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string arg in Arguments(source, options, readTimeout))
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        Process process;
-        try
-        {
-            process = Process.Start(start) ?? throw new VisionException(VisionErrorKind.OpenFailed, "ffmpeg did not start");
-        }
-        catch (Win32Exception e)
-        {
-            throw new VisionException(VisionErrorKind.OpenFailed, $"cannot start ffmpeg to read {source.DisplayName} ({e.Message}): install Debian's ffmpeg (./setup.sh does)");
-        }
-
-        var reader = new FfmpegLiveSource(process, openTimeout);
+        var ffmpeg = FfmpegProcess.Start(Arguments(source, options, readTimeout), $"read {source.DisplayName}", VideoSource.RedactCredentials);
+        var reader = new FfmpegLiveSource(ffmpeg, openTimeout);
         try
         {
             if (!reader.ReadFrame(firstFrame))
@@ -132,22 +107,7 @@ public sealed class FfmpegLiveSource : IFrameReader
         }
 
         _watchdog.Dispose();
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-
-            _process.WaitForExit(5000);
-        }
-        catch (InvalidOperationException)
-        {
-            // never started or already reaped
-        }
-
-        _stderrReader.Wait(TimeSpan.FromSeconds(2));
-        _process.Dispose();
+        _ffmpeg.Dispose();
     }
 
     private static IEnumerable<string> Arguments(VideoSource source, CaptureOptions options, TimeSpan readTimeout)
@@ -277,55 +237,17 @@ public sealed class FfmpegLiveSource : IFrameReader
     {
         if (Volatile.Read(ref _disposed) == 0 && Stopwatch.GetTimestamp() - Volatile.Read(ref _lastByteAt) > Volatile.Read(ref _stallLimitTicks))
         {
-            try
-            {
-                _process.Kill(entireProcessTree: true); // its stdout closes: the blocked read returns "ended"
-            }
-            catch (InvalidOperationException)
-            {
-                // already gone
-            }
+            _ffmpeg.Kill(); // its stdout closes: the blocked read returns "ended"
         }
     }
 
     /// <summary>Why no frame came: ffmpeg's last words, or the timeout.</summary>
     private string Ended(TimeSpan openTimeout)
     {
-        _process.WaitForExit(2000);
-        _stderrReader.Wait(TimeSpan.FromSeconds(2));
-        string tail = StderrTail();
+        _ffmpeg.WaitForExit(TimeSpan.FromSeconds(2));
+        string tail = _ffmpeg.Tail;
         return tail.Length > 0
             ? tail
             : string.Create(CultureInfo.InvariantCulture, $"no frame within {openTimeout.TotalSeconds:0.#} s");
-    }
-
-    private string StderrTail()
-    {
-        lock (_stderrTail)
-        {
-            return string.Join(" | ", _stderrTail);
-        }
-    }
-
-    private async Task ReadStderrAsync()
-    {
-        try
-        {
-            while (await _process.StandardError.ReadLineAsync().ConfigureAwait(false) is { } line)
-            {
-                lock (_stderrTail)
-                {
-                    _stderrTail.Enqueue(VideoSource.RedactCredentials(line.Trim()));
-                    if (_stderrTail.Count > 3)
-                    {
-                        _stderrTail.Dequeue();
-                    }
-                }
-            }
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
-        {
-            // the process went away under the reader
-        }
     }
 }

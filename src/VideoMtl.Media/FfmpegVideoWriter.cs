@@ -1,5 +1,3 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using System.Globalization;
 using VideoMtl.Vision;
 
@@ -18,23 +16,20 @@ public sealed class FfmpegVideoWriter : IDisposable
     /// <summary>How long ffmpeg may take to encode what is buffered and close the file.</summary>
     public static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(20);
 
-    private readonly Process _process;
+    private readonly FfmpegProcess _ffmpeg;
     private readonly Stream _stdin;
     private readonly byte[] _frame;
-    private readonly Task _stderrReader;
-    private readonly Queue<string> _stderrTail = new();
     private bool _closed;
 
-    private FfmpegVideoWriter(Process process, string path, string preset, int width, int height)
+    private FfmpegVideoWriter(FfmpegProcess ffmpeg, string path, string preset, int width, int height)
     {
-        _process = process;
-        _stdin = process.StandardInput.BaseStream;
+        _ffmpeg = ffmpeg;
+        _stdin = ffmpeg.Process.StandardInput.BaseStream;
         _frame = new byte[width * height * 3];
         Path = path;
         Width = width;
         Height = height;
         Encoder = $"H.264, x264 {preset} through ffmpeg (fragmented mp4)";
-        _stderrReader = Task.Run(ReadStderrAsync);
     }
 
     public string Path { get; }
@@ -52,7 +47,7 @@ public sealed class FfmpegVideoWriter : IDisposable
     public long FramesWritten { get; private set; }
 
     /// <summary>The ffmpeg child's process id (tests kill it to check that the file survives).</summary>
-    public int ProcessId => _process.Id;
+    public int ProcessId => _ffmpeg.Process.Id;
 
     /// <param name="preset">One of <see cref="VideoPresets.X264"/> or <see cref="VideoPresets.LegacyFfmpeg"/> (null: <see cref="VideoPresets.Default"/>).</param>
     public static FfmpegVideoWriter Open(string path, int width, int height, double fps, string? preset = null)
@@ -78,15 +73,8 @@ public sealed class FfmpegVideoWriter : IDisposable
         string x264 = VideoPresets.ToX264(preset);
         string rate = fps.ToString("0.###", CultureInfo.InvariantCulture);
         int gop = Math.Max(1, (int)Math.Round(fps * 2));
-        var start = new ProcessStartInfo("ffmpeg")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string arg in new[]
-        {
+        string[] arguments =
+        [
             "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y",
             "-f", "rawvideo", "-pix_fmt", "bgr24", "-video_size", $"{width}x{height}", "-framerate", rate, "-i", "pipe:0",
             // One encoder thread per stream: several streams already keep the cores busy, and frame threads
@@ -95,23 +83,10 @@ public sealed class FfmpegVideoWriter : IDisposable
             // Each fragment goes to the file as soon as it is complete (-flush_packets 1): without it the muxer's
             // 32 KB buffer could hold several seconds of a small video back from the disk when a kill comes.
             "-flush_packets", "1", "-movflags", "+frag_keyframe+empty_moov+default_base_moof", "-f", "mp4", path,
-        })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        Process process;
-        try
-        {
-            process = Process.Start(start) ?? throw new VisionException(VisionErrorKind.OpenFailed, "ffmpeg did not start");
-        }
-        catch (Win32Exception e)
-        {
-            throw new VisionException(VisionErrorKind.OpenFailed, $"cannot start ffmpeg to write {path} ({e.Message}): install Debian's ffmpeg (./setup.sh does)");
-        }
-
-        process.StandardOutput.Close(); // it writes nothing there; never let a full pipe block it
-        return new FfmpegVideoWriter(process, path, x264, width, height);
+        ];
+        var ffmpeg = FfmpegProcess.Start(arguments, $"write {path}");
+        ffmpeg.Process.StandardOutput.Close(); // it writes nothing there; never let a full pipe block it
+        return new FfmpegVideoWriter(ffmpeg, path, x264, width, height);
     }
 
     public void Write(ImageBuffer frame)
@@ -160,16 +135,11 @@ public sealed class FfmpegVideoWriter : IDisposable
             // already gone: its exit code tells below
         }
 
-        bool exited = _process.WaitForExit(CloseTimeout);
-        if (!exited)
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(CloseTimeout);
-        }
-
-        _stderrReader.Wait(TimeSpan.FromSeconds(5));
-        int code = _process.ExitCode;
-        _process.Dispose();
+        bool exited = _ffmpeg.WaitForExit(CloseTimeout);
+        _ffmpeg.Kill(); // reaps it; kills it first only when it did not finish in time
+        int code = _ffmpeg.Process.ExitCode;
+        string tail = _ffmpeg.Tail;
+        _ffmpeg.Dispose();
         if (!exited)
         {
             throw new IOException($"the ffmpeg encoder of {Path} did not finish within {CloseTimeout.TotalSeconds:0} s and was killed; the file holds the fragments written before");
@@ -177,7 +147,7 @@ public sealed class FfmpegVideoWriter : IDisposable
 
         if (code != 0)
         {
-            throw new IOException($"the ffmpeg encoder of {Path} failed (exit {code}): {StderrTail()}");
+            throw new IOException($"the ffmpeg encoder of {Path} failed (exit {code}): {tail}");
         }
     }
 
@@ -198,35 +168,12 @@ public sealed class FfmpegVideoWriter : IDisposable
     {
         try
         {
-            return _process.HasExited ? $"exit {_process.ExitCode}{(StderrTail() is { Length: > 0 } tail ? ": " + tail : string.Empty)}" : "still running";
+            var process = _ffmpeg.Process;
+            return process.HasExited ? $"exit {process.ExitCode}{(_ffmpeg.Tail is { Length: > 0 } tail ? ": " + tail : string.Empty)}" : "still running";
         }
         catch (InvalidOperationException)
         {
             return "unknown state";
-        }
-    }
-
-    private string StderrTail()
-    {
-        lock (_stderrTail)
-        {
-            return string.Join(" | ", _stderrTail);
-        }
-    }
-
-    private async Task ReadStderrAsync()
-    {
-        // Drained continuously so ffmpeg never blocks on a full stderr pipe; the last lines explain a failure.
-        while (await _process.StandardError.ReadLineAsync().ConfigureAwait(false) is { } line)
-        {
-            lock (_stderrTail)
-            {
-                _stderrTail.Enqueue(line.Trim());
-                if (_stderrTail.Count > 4)
-                {
-                    _stderrTail.Dequeue();
-                }
-            }
         }
     }
 }

@@ -102,18 +102,26 @@ public sealed class ModelSession : IDisposable
             Refuse(provider, fallback, logger);
         }
 
-        try
+        if (providers[0] == "CPUExecutionProvider")
         {
             return new ModelSession(Load(create, sessionOptions, source), source, providers, fallback);
         }
-        catch (OnnxRuntimeException e) when (provider.Device != ExecutionDevice.Cpu && fallback is null)
+
+        InferenceSession session;
+        try
+        {
+            session = create(sessionOptions);
+        }
+        catch (OnnxRuntimeException e)
         {
             // The provider was appended but could not start (no driver, no device, out of memory): same policy.
-            string reason = e.Message;
-            Refuse(provider, reason, logger);
+            // (A model that cannot load at all fails again on the CPU below, with its own message.)
+            Refuse(provider, e.Message, logger);
             using var cpuOptions = options.ToSessionOptions();
-            return new ModelSession(Load(create, cpuOptions, source), source, ["CPUExecutionProvider"], reason);
+            return new ModelSession(Load(create, cpuOptions, source), source, ["CPUExecutionProvider"], e.Message);
         }
+
+        return new ModelSession(session, source, providers, fallback);
     }
 
     private static InferenceSession Load(Func<SessionOptions, InferenceSession> create, SessionOptions options, string source)

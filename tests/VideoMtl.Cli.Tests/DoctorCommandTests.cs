@@ -77,6 +77,21 @@ public sealed class DoctorCommandTests
     }
 
     [Fact]
+    public void Cuda_libraries_that_load_but_are_not_cuda_give_onnx_runtimes_reason_and_the_fix()
+    {
+        // Stand-ins with the right names (copies of libm) come first on LD_LIBRARY_PATH: every library is
+        // "found", so the provider is really tried, and ONNX Runtime refuses it; doctor must say so with the
+        // fix (the same on a machine with real CUDA libraries, which the stand-ins shadow).
+        using var fake = FakeCudaLibraries();
+        var environment = new Dictionary<string, string?> { ["LD_LIBRARY_PATH"] = fake.Path };
+        var (exit, stdout, _) = CliProcess.Run(environment, "doctor", "--model", TestData.DetectionModel);
+        Assert.Equal(0, exit);
+        Assert.Matches(@"warn\s+CUDA provider\s+libraries found but the provider does not start: CUDA execution provider unavailable \(", stdout);
+        Assert.Contains($"libcudart.so.13 at {fake.File("libcudart.so.13")}", stdout, StringComparison.Ordinal);
+        Assert.Contains("fix: check the NVIDIA driver", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_removed_ort_lib_option_is_a_usage_error()
     {
         // ONNX Runtime comes from its NuGet package now; a leftover --ort-lib is named, not ignored.
@@ -99,5 +114,17 @@ public sealed class DoctorCommandTests
         var (exit, _, stderr) = CliProcess.Run(null, "frobnicate");
         Assert.NotEqual(0, exit);
         Assert.Contains("frobnicate", stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>A folder of copies of libm named as the CUDA libraries: each loads, none is CUDA.</summary>
+    internal static TemporaryDirectory FakeCudaLibraries()
+    {
+        var fake = new TemporaryDirectory();
+        foreach (string library in Inference.GpuLibraries.Cuda)
+        {
+            File.Copy("/usr/lib/x86_64-linux-gnu/libm.so.6", fake.File(library));
+        }
+
+        return fake;
     }
 }

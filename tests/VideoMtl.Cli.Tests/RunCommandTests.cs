@@ -15,6 +15,19 @@ public sealed class RunCommandTests : IClassFixture<InferCommandTests.BuiltModel
     }
 
     [Fact]
+    public void A_cuda_provider_that_does_not_start_is_one_warning_and_the_run_goes_on_on_the_cpu()
+    {
+        using var fake = DoctorCommandTests.FakeCudaLibraries(); // every CUDA library "found", none real
+        using var output = new TemporaryDirectory();
+        var (exit, _, stderr) = CliProcess.Run(
+            new Dictionary<string, string?> { ["LD_LIBRARY_PATH"] = fake.Path },
+            "run", "--source", TestData.VtestAvi, "--device", "cuda", "--max-frames", "2", "--no-video", "--http-port", "0", "--out", output.Path, "--model", _model.Path);
+        Assert.True(exit == 0, stderr);
+        Assert.Single(stderr.Split('\n'), l => l.Contains("CUDA execution provider unavailable (", StringComparison.Ordinal) && l.EndsWith("running on CPU instead", StringComparison.Ordinal));
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(output.Path, "vtest.ndjson")).Length);
+    }
+
+    [Fact]
     public async Task Sigterm_mid_file_drains_flushes_and_exits_zero()
     {
         using var output = new TemporaryDirectory();

@@ -19,8 +19,11 @@ public sealed record InferenceSessionOptions
 
     public OrtLogLevel LogLevel { get; init; } = OrtLogLevel.Warning;
 
-    /// <summary>Extra session config entries (AddSessionConfigEntry), e.g. "session.intra_op.allow_spinning" = "0".</summary>
-    public IReadOnlyDictionary<string, string> ConfigEntries { get; init; } = new Dictionary<string, string>();
+    /// <summary>
+    /// Whether intra-op threads spin between operators (on) or sleep (off); null leaves ONNX Runtime's default
+    /// (on). The one place the "session.intra_op.allow_spinning" entry is written.
+    /// </summary>
+    public bool? Spinning { get; init; }
 
     /// <summary>ONNX Runtime's options for these settings, providers not yet appended. The caller disposes them.</summary>
     internal SessionOptions ToSessionOptions()
@@ -43,9 +46,9 @@ public sealed record InferenceSessionOptions
                 options.InterOpNumThreads = InterOpThreads;
             }
 
-            foreach (var (key, value) in ConfigEntries)
+            if (Spinning is { } spinning)
             {
-                options.AddSessionConfigEntry(key, value);
+                options.AddSessionConfigEntry("session.intra_op.allow_spinning", spinning ? "1" : "0");
             }
 
             return options;

@@ -39,7 +39,7 @@ public sealed record PipelineOptions
         Provider = Provider,
         IntraOpThreads = (threads ?? ResolveThreads()).Threads,
         LogLevel = OrtLogLevel.Error,
-        ConfigEntries = new Dictionary<string, string> { ["session.intra_op.allow_spinning"] = OrtSpinning ? "1" : "0" },
+        Spinning = OrtSpinning,
     };
 
     /// <summary>Frames per inference call, across streams.</summary>

@@ -55,7 +55,7 @@ internal static class ThreadSweep
                 Provider = provider,
                 IntraOpThreads = threads,
                 LogLevel = OrtLogLevel.Error,
-                ConfigEntries = new Dictionary<string, string> { ["session.intra_op.allow_spinning"] = spinning ? "1" : "0" },
+                Spinning = spinning,
             };
             return new SweepPoint(threads, spinning, BareRunLoop.Measure(modelPath, sessionOptions, source, 1, framesPerPoint));
         }

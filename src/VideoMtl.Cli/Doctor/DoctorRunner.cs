@@ -43,12 +43,13 @@ internal sealed class DoctorRunner
             checks.Add(Guard("TensorRT provider", () => CheckProvider(ExecutionDevice.TensorRt)));
         }
 
-        checks.Add(new DoctorCheck("CPU", CheckStatus.Info, $"{CpuBudget.Detect().Describe()}{CpuModel()}"));
+        var budget = CpuBudget.Detect(); // read once: the CPU line and the thread choice describe the same limits
+        checks.Add(new DoctorCheck("CPU", CheckStatus.Info, $"{budget.Describe()}{CpuModel()}"));
         checks.Add(Guard("GPU", CheckGpu));
         checks.Add(ort.Status == CheckStatus.Fail
             ? new DoctorCheck("Model", CheckStatus.Fail, "not checked: ONNX Runtime is not available", "fix ONNX Runtime first")
             : Guard("Model", CheckModel));
-        checks.Add(CheckThreads());
+        checks.Add(CheckThreads(budget));
         return new DoctorReport(checks);
     }
 
@@ -178,9 +179,8 @@ internal sealed class DoctorRunner
     }
 
     /// <summary>What a run will use and why: each CPU limit, ONNX Runtime's own guess, and the choice.</summary>
-    private DoctorCheck CheckThreads()
+    private DoctorCheck CheckThreads(CpuBudget budget)
     {
-        var budget = CpuBudget.Detect();
         var choice = IntraOpThreadChoice.Resolve(_threads, budget);
         string ort = _ortDefaultThreads is { } guess ? $"ONNX Runtime's own default would be {guess}" : "ONNX Runtime's own default not measured (the model did not load)";
         string detail = $"a run uses {choice.Threads} intra-op thread{(choice.Threads == 1 ? "" : "s")}, {choice.Reason}; {ort}";

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # VideoMtl setup: installs what is missing and builds. Idempotent, and quick when everything is there.
-#   1. Debian packages (OpenCV, CMake, g++, FFmpeg, Prometheus, and for the reliability tests GStreamer's
-#      RTSP server with its Python bindings)                        needs root (or sudo) the first time
-#   2. dotnet build of the solution (which also builds the C++ shim with CMake); ONNX Runtime comes from
-#      NuGet (Microsoft.ML.OnnxRuntime.Gpu.Linux) with the restore
+#   1. Debian packages (FFmpeg, the shared libraries OpenCvSharp's OpenCV build links against, ONNX's
+#      schema for the model builder, Prometheus, and for the reliability tests GStreamer's RTSP server with
+#      its Python bindings)                                         needs root (or sudo) the first time
+#   2. dotnet build of the solution; OpenCV (OpenCvSharp4 + its official Linux runtime) and ONNX Runtime
+#      (Microsoft.ML.OnnxRuntime.Gpu.Linux) come from NuGet with the restore: nothing is compiled but C#
 #   3. the default multi-task model models/yolov8n-mt.onnx, built from the Ultralytics exports found in
 #      models/sources/ first, then ../shared/models/ (or $VIDEOMTL_SHARED_DIR/models)
 # Usage: ./setup.sh [--quiet]
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-APT_PACKAGES=(libopencv-dev cmake g++ make pkg-config ffmpeg libonnx-dev prometheus ca-certificates
+# libgtk-3-0 .. libpng16-16: what libOpenCvSharpExtern.so (OpenCvSharp4.official.runtime.linux-x64) links to.
+APT_PACKAGES=(ffmpeg libgtk-3-0 libfreetype6 libharfbuzz0b libdrm2 libatomic1 libjpeg62-turbo libpng16-16
+  libonnx-dev prometheus ca-certificates
   gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly)
 QUIET=0

@@ -39,6 +39,7 @@ internal static class CliApplication
             return 2;
         }
 
+        QuietOpenCv();
         try
         {
             // ProcessTerminationTimeout = null: System.CommandLine would otherwise answer SIGTERM by exiting at
@@ -88,4 +89,17 @@ internal static class CliApplication
 
     private static bool IsUserFacing(Exception e) =>
         e is UserError or InferenceException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException or VisionException or ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or DllNotFoundException;
+
+    /// <summary>
+    /// OpenCV logs warnings (an unreadable image, a codec fallback) straight to stderr; VideoMtl reports each
+    /// failure itself in one clear line, so OpenCV stays quiet unless the user asks for its logs with
+    /// OPENCV_LOG_LEVEL. Process-wide, so it is set here, by the program, and never by the libraries.
+    /// </summary>
+    private static void QuietOpenCv()
+    {
+        if (Environment.GetEnvironmentVariable("OPENCV_LOG_LEVEL") is null)
+        {
+            OpenCvSharp.Cv2.SetLogLevel(OpenCvSharp.LogLevel.SILENT);
+        }
+    }
 }

@@ -1,3 +1,4 @@
+using OpenCvSharp;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
@@ -6,7 +7,7 @@ using VideoMtl.Vision;
 namespace VideoMtl.Media;
 
 /// <summary>
-/// A network stream (<c>rtsp://</c>, <c>http(s)://</c> MJPEG or HLS, <c>udp://</c>, ...) read by one ffmpeg
+/// A live source (a V4L2 camera <c>/dev/videoN</c>, or a network stream: <c>rtsp://</c>, <c>http(s)://</c> MJPEG or HLS, <c>udp://</c>, ...) read by one ffmpeg
 /// child process that decodes it and writes each frame to its stdout as an uncompressed 24-bit BMP: every
 /// frame carries its own size, so no probe is needed before reading and a stream that changes resolution
 /// goes on. RTSP runs over TCP unless asked otherwise; ffmpeg's own I/O timeout ends a silent connection,
@@ -49,11 +50,17 @@ public sealed class FfmpegLiveSource : IFrameReader
     /// succeeds delivers; throws <see cref="VisionException"/> (OpenFailed, with ffmpeg's reason) when none comes
     /// within the open timeout.
     /// </summary>
-    public static FfmpegLiveSource Open(VideoSource source, CaptureOptions options, ImageBuffer firstFrame)
+    public static FfmpegLiveSource Open(VideoSource source, CaptureOptions options, Mat firstFrame)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(firstFrame);
+        if (source.Kind == VideoSourceKind.Device && !File.Exists(source.Location))
+        {
+            throw new VisionException(VisionErrorKind.OpenFailed,
+                $"cannot open camera {source.Location}: no such device; check that it exists and is not in use (ls /dev/video*)");
+        }
+
         var openTimeout = options.OpenTimeout ?? TimeSpan.FromSeconds(10);
         var readTimeout = options.ReadTimeout ?? TimeSpan.FromSeconds(10);
         var ffmpeg = FfmpegProcess.Start(Arguments(source, options, readTimeout), $"read {source.DisplayName}", VideoSource.RedactCredentials);
@@ -78,7 +85,7 @@ public sealed class FfmpegLiveSource : IFrameReader
         }
     }
 
-    public bool Read(ImageBuffer frame, out FrameInfo info)
+    public bool Read(Mat frame, out FrameInfo info)
     {
         ArgumentNullException.ThrowIfNull(frame);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
@@ -125,7 +132,12 @@ public sealed class FfmpegLiveSource : IFrameReader
         yield return "-fflags";
         yield return "nobuffer";
         string scheme = source.Location.Split("://", 2)[0].ToLowerInvariant();
-        if (scheme is "rtsp" or "rtsps")
+        if (source.Kind == VideoSourceKind.Device)
+        {
+            yield return "-f"; // a V4L2 camera: no protocol I/O timeout applies, the watchdog covers a stall
+            yield return "v4l2";
+        }
+        else if (scheme is "rtsp" or "rtsps")
         {
             yield return "-rtsp_transport";
             yield return options.RtspTransport == RtspTransport.Udp ? "udp" : "tcp";
@@ -153,7 +165,7 @@ public sealed class FfmpegLiveSource : IFrameReader
     }
 
     /// <summary>Reads one BMP from the pipe into <paramref name="frame"/>; false at the end of the stream.</summary>
-    private bool ReadFrame(ImageBuffer frame)
+    private bool ReadFrame(Mat frame)
     {
         if (!ReadExactly(_header))
         {
@@ -190,14 +202,15 @@ public sealed class FfmpegLiveSource : IFrameReader
             return false;
         }
 
-        frame.Ensure(width, height);
+        frame.EnsureBgr(width, height);
         var data = _pixels.AsSpan(offset - _header.Length);
+        var pixels = frame.Pixels();
         int row = width * 3;
         for (int y = 0; y < height; y++)
         {
             // BMP rows run bottom to top (unless the height is negative) and are padded to 4 bytes.
             int source = (bottomUp ? height - 1 - y : y) * stride;
-            data.Slice(source, row).CopyTo(frame.GetRow(y));
+            data.Slice(source, row).CopyTo(pixels.Slice(y * row, row));
         }
 
         return true;

@@ -1,10 +1,11 @@
+using OpenCvSharp;
 using System.Globalization;
 using VideoMtl.Vision;
 
 namespace VideoMtl.Media;
 
 /// <summary>
-/// Writes BGR frames as H.264 (x264 at a chosen preset) into a <b>fragmented</b> mp4 through one ffmpeg child
+/// Writes BGR frames as H.264 (x264 at a chosen preset, or NVENC) into a <b>fragmented</b> mp4 through one ffmpeg child
 /// process fed raw frames on its stdin. Fragmented, with a keyframe every two seconds, so the file is
 /// playable up to the last fragment even when this process or ffmpeg is killed; no index is written at the
 /// end. Lifetime: ffmpeg ends when its stdin closes, which <see cref="Dispose"/> does (and the kernel does if
@@ -18,18 +19,16 @@ public sealed class FfmpegVideoWriter : IDisposable
 
     private readonly FfmpegProcess _ffmpeg;
     private readonly Stream _stdin;
-    private readonly byte[] _frame;
     private bool _closed;
 
-    private FfmpegVideoWriter(FfmpegProcess ffmpeg, string path, string preset, int width, int height)
+    private FfmpegVideoWriter(FfmpegProcess ffmpeg, string path, string encoder, int width, int height)
     {
         _ffmpeg = ffmpeg;
         _stdin = ffmpeg.Process.StandardInput.BaseStream;
-        _frame = new byte[width * height * 3];
         Path = path;
         Width = width;
         Height = height;
-        Encoder = $"H.264, x264 {preset} through ffmpeg (fragmented mp4)";
+        Encoder = encoder;
     }
 
     public string Path { get; }
@@ -49,7 +48,7 @@ public sealed class FfmpegVideoWriter : IDisposable
     /// <summary>The ffmpeg child's process id (tests kill it to check that the file survives).</summary>
     public int ProcessId => _ffmpeg.Process.Id;
 
-    /// <param name="preset">One of <see cref="VideoPresets.X264"/> or <see cref="VideoPresets.LegacyFfmpeg"/> (null: <see cref="VideoPresets.Default"/>).</param>
+    /// <param name="preset">One of <see cref="VideoPresets.X264"/>, <see cref="VideoPresets.Nvenc"/> or <see cref="VideoPresets.LegacyFfmpeg"/> (null: <see cref="VideoPresets.Default"/>).</param>
     public static FfmpegVideoWriter Open(string path, int width, int height, double fps, string? preset = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -70,43 +69,61 @@ public sealed class FfmpegVideoWriter : IDisposable
             throw new VisionException(VisionErrorKind.NotFound, $"output folder does not exist: {directory} (create it first)");
         }
 
-        string x264 = VideoPresets.ToX264(preset);
+        bool nvenc = preset == VideoPresets.Nvenc;
+        if (nvenc && !NvidiaDriverPresent())
+        {
+            throw new VisionException(VisionErrorKind.OpenFailed,
+                $"--video-preset {VideoPresets.Nvenc} needs an NVIDIA GPU with its driver (libcuda.so.1 not found) to write {path}: use an x264 preset such as {VideoPresets.Default}");
+        }
+
+        string x264 = nvenc ? "p4" : VideoPresets.ToX264(preset);
+        string[] codec = nvenc
+            // NVENC: constant quality 23 (variable bitrate with no cap), its balanced preset; the GPU encodes, so no CPU threads to limit.
+            ? ["-c:v", "h264_nvenc", "-preset", "p4", "-rc", "vbr", "-cq", "23", "-b:v", "0"]
+            // One encoder thread per stream: several streams already keep the cores busy, and frame threads
+            // would only contend with inference (measured: about 8% less CPU for the same file).
+            : ["-c:v", "libx264", "-preset", x264, "-crf", "23", "-threads", "1"];
         string rate = fps.ToString("0.###", CultureInfo.InvariantCulture);
         int gop = Math.Max(1, (int)Math.Round(fps * 2));
         string[] arguments =
         [
             "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y",
             "-f", "rawvideo", "-pix_fmt", "bgr24", "-video_size", $"{width}x{height}", "-framerate", rate, "-i", "pipe:0",
-            // One encoder thread per stream: several streams already keep the cores busy, and frame threads
-            // would only contend with inference (measured: about 8% less CPU for the same file).
-            "-c:v", "libx264", "-preset", x264, "-crf", "23", "-pix_fmt", "yuv420p", "-threads", "1", "-g", gop.ToString(CultureInfo.InvariantCulture),
+            .. codec, "-pix_fmt", "yuv420p", "-g", gop.ToString(CultureInfo.InvariantCulture),
             // Each fragment goes to the file as soon as it is complete (-flush_packets 1): without it the muxer's
             // 32 KB buffer could hold several seconds of a small video back from the disk when a kill comes.
             "-flush_packets", "1", "-movflags", "+frag_keyframe+empty_moov+default_base_moof", "-f", "mp4", path,
         ];
         var ffmpeg = FfmpegProcess.Start(arguments, $"write {path}");
         ffmpeg.Process.StandardOutput.Close(); // it writes nothing there; never let a full pipe block it
-        return new FfmpegVideoWriter(ffmpeg, path, x264, width, height);
+        return new FfmpegVideoWriter(ffmpeg, path, nvenc ? "H.264, NVENC p4 through ffmpeg (fragmented mp4)" : $"H.264, x264 {x264} through ffmpeg (fragmented mp4)", width, height);
     }
 
-    public void Write(ImageBuffer frame)
+    /// <summary>NVENC runs through the driver's libcuda.so.1; without it ffmpeg would fail only at the first frame.</summary>
+    private static bool NvidiaDriverPresent()
+    {
+        if (!System.Runtime.InteropServices.NativeLibrary.TryLoad("libcuda.so.1", out nint handle))
+        {
+            return false;
+        }
+
+        System.Runtime.InteropServices.NativeLibrary.Free(handle);
+        return true;
+    }
+
+    public void Write(Mat frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
         ObjectDisposedException.ThrowIf(_closed, this);
-        if (frame.Width != Width || frame.Height != Height || frame.Channels != 3)
+        if (frame.Cols != Width || frame.Rows != Height || frame.Type() != MatType.CV_8UC3)
         {
-            throw new VisionException(VisionErrorKind.InvalidArgument, $"frame is {frame.Width}x{frame.Height}x{frame.Channels}, but {Path} is written at {Width}x{Height} BGR");
-        }
-
-        int row = Width * 3;
-        for (int y = 0; y < Height; y++)
-        {
-            frame.GetRow(y).CopyTo(_frame.AsSpan(y * row, row));
+            throw new VisionException(VisionErrorKind.InvalidArgument, $"frame is {frame.Cols}x{frame.Rows} {frame.Type()}, but {Path} is written at {Width}x{Height} BGR");
         }
 
         try
         {
-            _stdin.Write(_frame);
+            // A continuous BGR Mat is exactly ffmpeg's rawvideo bgr24 frame: its bytes go down the pipe as they are.
+            _stdin.Write(frame.Pixels());
         }
         catch (IOException e)
         {

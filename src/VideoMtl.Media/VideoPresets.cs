@@ -1,6 +1,9 @@
 namespace VideoMtl.Media;
 
-/// <summary>The x264 speed presets the mp4 output can use (quality fixed at CRF 23 whatever the preset).</summary>
+/// <summary>
+/// How the mp4 output is encoded: one of x264's speed presets on the CPU (quality fixed at CRF 23 whatever
+/// the preset), or <see cref="Nvenc"/>, NVIDIA's hardware H.264 encoder, on a machine with the driver.
+/// </summary>
 public static class VideoPresets
 {
     /// <summary>Fastest first.</summary>
@@ -15,11 +18,14 @@ public static class VideoPresets
     /// <summary>About a third of the CPU of "medium" per frame at the same quality (measured on vtest.avi).</summary>
     public const string Default = "veryfast";
 
-    public static bool IsKnown(string preset) => preset == LegacyFfmpeg || X264.Contains(preset);
+    /// <summary>FFmpeg's <c>h264_nvenc</c> (constant quality 23, its balanced preset p4): no CPU for encoding.</summary>
+    public const string Nvenc = "nvenc";
+
+    public static bool IsKnown(string preset) => preset == LegacyFfmpeg || preset == Nvenc || X264.Contains(preset);
 
     /// <summary>The x264 preset a known preset name stands for.</summary>
     public static string ToX264(string preset) => preset == LegacyFfmpeg ? "medium" : preset;
 
     /// <summary>For error messages: every accepted value.</summary>
-    public static string Listing => $"{string.Join(", ", X264)} (or {LegacyFfmpeg}, the same as medium)";
+    public static string Listing => $"{string.Join(", ", X264)}, {Nvenc} (NVIDIA GPUs), or {LegacyFfmpeg} (the same as medium)";
 }

@@ -1,3 +1,4 @@
+using OpenCvSharp;
 using Microsoft.ML.OnnxRuntime;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -350,7 +351,7 @@ public sealed partial class MultiTaskModelBuilder
         var tensor = new float[transform.TensorLength];
         if (images.Count > 0)
         {
-            using var image = ImageBuffer.Load(images[index % images.Count]);
+            using var image = ImageFile.Read(images[index % images.Count]);
             transform.Apply(image, tensor);
             if (index >= images.Count)
             {

@@ -1,14 +1,12 @@
 namespace VideoMtl.Vision;
 
-/// <summary>How a <see cref="VideoCapture"/> opens its source.</summary>
+/// <summary>How a source is opened: time limits for live sources and the RTSP transport.</summary>
 public sealed record CaptureOptions
 {
-    public VideoBackend Backend { get; init; } = VideoBackend.Auto;
-
-    /// <summary>Give up opening a stream after this long (FFmpeg and GStreamer URLs); null = backend default.</summary>
+    /// <summary>Give up opening a live source after this long; null = 10 s.</summary>
     public TimeSpan? OpenTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Give up waiting for one frame after this long; null = backend default.</summary>
+    /// <summary>Give up waiting for one frame of a live source after this long; null = 10 s.</summary>
     public TimeSpan? ReadTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     public RtspTransport RtspTransport { get; init; } = RtspTransport.Default;

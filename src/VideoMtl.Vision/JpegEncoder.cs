@@ -1,48 +1,37 @@
-using VideoMtl.Vision.Interop;
+using OpenCvSharp;
 
 namespace VideoMtl.Vision;
 
-/// <summary>
-/// Encodes frames as JPEG into one reusable buffer (for MJPEG preview). The returned memory is valid
-/// until the next <see cref="Encode"/>; copy it if it must outlive that. Not thread-safe.
-/// </summary>
-public sealed unsafe class JpegEncoder
+/// <summary>Encodes frames as JPEG (for the MJPEG preview and snapshots). Thread-safe.</summary>
+public sealed class JpegEncoder
 {
-    private byte[] _buffer;
+    private readonly int[] _parameters;
 
-    public JpegEncoder(int quality = 80, int initialCapacity = 256 * 1024)
+    public JpegEncoder(int quality = 80)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(quality, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(quality, 100);
         Quality = quality;
-        _buffer = new byte[Math.Max(1024, initialCapacity)];
+        _parameters = [(int)ImwriteFlags.JpegQuality, quality];
     }
 
     public int Quality { get; }
 
-    public ReadOnlyMemory<byte> Encode(ImageBuffer image)
+    /// <summary>The JPEG bytes of <paramref name="image"/>, in a new array the caller owns (the preview shares it
+    /// with every client as it is, so no second copy is made).</summary>
+    public byte[] Encode(Mat image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        while (true)
+        if (image.Empty())
         {
-            int status;
-            int length;
-            fixed (byte* p = _buffer)
-            {
-                status = NativeMethods.vm_jpeg_encode(image.Handle, Quality, p, _buffer.Length, out length);
-            }
-
-            if (status == NativeStatus.Ok)
-            {
-                return _buffer.AsMemory(0, length);
-            }
-
-            if (status != NativeStatus.BufferTooSmall || length <= _buffer.Length)
-            {
-                throw NativeStatus.Failure(status);
-            }
-
-            _buffer = new byte[length + (length / 4)];
+            throw new VisionException(VisionErrorKind.InvalidArgument, "cannot encode an empty image as JPEG");
         }
+
+        if (!Cv2.ImEncode(".jpg", image, out byte[] encoded, _parameters))
+        {
+            throw new VisionException(VisionErrorKind.OpenCv, "JPEG encoding failed");
+        }
+
+        return encoded;
     }
 }

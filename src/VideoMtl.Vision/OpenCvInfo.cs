@@ -1,21 +1,52 @@
-using System.Text;
-using VideoMtl.Vision.Interop;
+using OpenCvSharp;
 
 namespace VideoMtl.Vision;
 
-/// <summary>What the OpenCV build behind the shim offers.</summary>
-public static unsafe class OpenCvInfo
+/// <summary>What the OpenCV build behind OpenCvSharp offers.</summary>
+public static class OpenCvInfo
 {
-    public static string Version => ReadString(&NativeMethods.vm_opencv_version);
+    public static string Version => Cv2.GetVersionString() ?? "unknown";
 
-    /// <summary>Video I/O backends compiled in or loadable, e.g. FFMPEG, GSTREAMER, V4L2.</summary>
-    public static IReadOnlyList<string> VideoBackends =>
-        ReadString(&NativeMethods.vm_video_backends).Split(',', StringSplitOptions.RemoveEmptyEntries);
+    /// <summary>
+    /// Video I/O backends compiled in, e.g. FFMPEG, V4L2, GSTREAMER: the top-level entries of the "Video I/O"
+    /// section of OpenCV's build information that say YES.
+    /// </summary>
+    public static IReadOnlyList<string> VideoBackends => ParseVideoBackends(Cv2.GetBuildInformation());
 
-    private static string ReadString(delegate*<byte*, int, int> export)
+    internal static IReadOnlyList<string> ParseVideoBackends(string buildInformation)
     {
-        byte* buffer = stackalloc byte[1024];
-        NativeStatus.Check(export(buffer, 1024));
-        return Encoding.UTF8.GetString(new ReadOnlySpan<byte>(buffer, 1024)[..new ReadOnlySpan<byte>(buffer, 1024).IndexOf((byte)0)]);
+        var names = new List<string>();
+        bool inSection = false;
+        int entryIndent = -1;
+        foreach (string line in buildInformation.Split('\n'))
+        {
+            string trimmed = line.Trim();
+            int indent = line.Length - line.TrimStart().Length;
+            if (!inSection)
+            {
+                inSection = trimmed == "Video I/O:";
+                continue;
+            }
+
+            if (trimmed.Length == 0)
+            {
+                break; // the section ends at its blank line
+            }
+
+            entryIndent = entryIndent < 0 ? indent : entryIndent;
+            int colon = trimmed.IndexOf(':', StringComparison.Ordinal);
+            if (indent != entryIndent || colon <= 0)
+            {
+                continue; // a detail line of the entry above (avcodec, avformat, ...)
+            }
+
+            if (trimmed[(colon + 1)..].TrimStart().StartsWith("YES", StringComparison.Ordinal))
+            {
+                string name = trimmed[..colon].ToUpperInvariant();
+                names.Add(name == "V4L/V4L2" ? "V4L2" : name);
+            }
+        }
+
+        return names;
     }
 }

@@ -1,3 +1,4 @@
+using OpenCvSharp;
 using Microsoft.ML.OnnxRuntime;
 using VideoMtl.Core.Decoding;
 using VideoMtl.Core.Model;
@@ -23,8 +24,8 @@ internal sealed class BenchmarkInputs : IDisposable
         }
 
         Model = MultiTaskModel.Load(modelPath, new InferenceSessionOptions { LogLevel = OrtLogLevel.Error });
-        Frame = ImageBuffer.CreateEmpty();
-        using (var capture = VideoCapture.Open(TestData.VtestAvi))
+        Frame = new Mat();
+        using (var capture = VideoFileReader.Open(TestData.VtestAvi))
         {
             capture.Read(Frame, out _);
         }
@@ -40,7 +41,7 @@ internal sealed class BenchmarkInputs : IDisposable
 
     public MultiTaskModel Model { get; }
 
-    public ImageBuffer Frame { get; }
+    public Mat Frame { get; }
 
     public float[] Tensor { get; }
 

@@ -1,3 +1,4 @@
+using OpenCvSharp;
 using BenchmarkDotNet.Attributes;
 using VideoMtl.Core.Annotation;
 using VideoMtl.Core.Decoding;
@@ -20,7 +21,7 @@ public class HostWorkBenchmarks : IDisposable
     private readonly CandidateExtractor _extractor = new();
     private readonly MaskDecoder _masks = new();
     private BenchmarkInputs _inputs = null!;
-    private ImageBuffer _canvas = null!;
+    private Mat _canvas = null!;
     private IAnnotator _annotator = null!;
     private float[] _coefficients = [];
 

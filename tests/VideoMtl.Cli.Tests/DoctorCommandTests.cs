@@ -10,7 +10,8 @@ public sealed class DoctorCommandTests
     {
         var (exit, stdout, stderr) = CliProcess.Run(null, "doctor", "--model", TestData.DetectionModel);
         Assert.True(exit == 0, $"exit {exit}\n{stdout}\n{stderr}");
-        Assert.Matches(@"ok\s+OpenCV\s+4\.6\.\d+; video I/O: FFMPEG yes", stdout);
+        Assert.Matches(@"ok\s+OpenCV\s+4\.13\.\d+; video I/O: FFMPEG yes", stdout);
+        Assert.Matches(@"ok\s+FFmpeg\s+ffmpeg version \S+.*; H\.264 encoders: libx264", stdout);
         Assert.Matches(@"ok\s+ONNX Runtime\s+1\.32\.0 \(NuGet Microsoft\.ML\.OnnxRuntime\.Gpu\.Linux\) from .*CUDAExecutionProvider, CPUExecutionProvider", stdout);
         // Machine-aware: where the CUDA libraries are missing each is named with the fix; where they are all
         // there, the provider must really start a session.
@@ -36,7 +37,7 @@ public sealed class DoctorCommandTests
         using var json = JsonDocument.Parse(stdout);
         Assert.True(json.RootElement.GetProperty("ready").GetBoolean());
         var names = json.RootElement.GetProperty("checks").EnumerateArray().Select(c => c.GetProperty("name").GetString()).ToList();
-        Assert.Equal([".NET", "OpenCV", "ONNX Runtime", "CUDA provider", "TensorRT provider", "CPU", "GPU", "Model", "Threads"], names);
+        Assert.Equal([".NET", "OpenCV", "FFmpeg", "ONNX Runtime", "CUDA provider", "TensorRT provider", "CPU", "GPU", "Model", "Threads"], names);
     }
 
     [Fact]

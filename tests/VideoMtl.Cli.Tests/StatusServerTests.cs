@@ -1,3 +1,4 @@
+using OpenCvSharp;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
@@ -138,7 +139,7 @@ public sealed class StatusServerTests : IClassFixture<InferCommandTests.BuiltMod
         using var dir = new TemporaryDirectory();
         string file = Path.Combine(dir.Path, "frame.jpg");
         File.WriteAllBytes(file, jpeg);
-        using var image = Vision.ImageBuffer.Load(file);
+        using var image = Vision.ImageFile.Read(file);
         Assert.Equal((width, height), (image.Width, image.Height));
     }
 

@@ -1,3 +1,4 @@
+using OpenCvSharp;
 using Microsoft.ML.OnnxRuntime;
 using VideoMtl.Core.Model;
 using VideoMtl.Core.Results;
@@ -25,7 +26,7 @@ public sealed class BusImageInferenceTests : IDisposable
     {
         _log = log;
         _model = MultiTaskModel.Load(built.Path);
-        using var image = ImageBuffer.Load(TestData.BusJpg);
+        using var image = ImageFile.Read(TestData.BusJpg);
         (_width, _height) = (image.Width, image.Height);
         _model.Infer([image], [_detections], _model.CreateDecoder());
     }
@@ -158,7 +159,7 @@ public sealed class BusImageInferenceTests : IDisposable
         using var session = ModelSession.Create(modelPath);
         var transform = new LetterboxTransform(640, 640);
         var input = new float[transform.TensorLength];
-        using (var image = ImageBuffer.Load(TestData.BusJpg))
+        using (var image = ImageFile.Read(TestData.BusJpg))
         {
             transform.Apply(image, input);
         }

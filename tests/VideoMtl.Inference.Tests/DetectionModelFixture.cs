@@ -1,3 +1,4 @@
+using OpenCvSharp;
 using VideoMtl.TestSupport;
 using VideoMtl.Vision;
 
@@ -11,7 +12,7 @@ public sealed class DetectionModelFixture : IDisposable
         Session = ModelSession.Create(TestData.DetectionModel, new InferenceSessionOptions { IntraOpThreads = 2 });
         var transform = new LetterboxTransform(640, 640);
         Input = new float[transform.TensorLength];
-        using var image = ImageBuffer.Load(TestData.BusJpg);
+        using var image = ImageFile.Read(TestData.BusJpg);
         Geometry = transform.Apply(image, Input);
     }
 

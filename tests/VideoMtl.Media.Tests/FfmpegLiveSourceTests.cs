@@ -1,3 +1,4 @@
+using OpenCvSharp;
 using System.Diagnostics;
 using VideoMtl.TestSupport;
 using VideoMtl.Vision;
@@ -15,12 +16,12 @@ public sealed class FfmpegLiveSourceTests
     {
         using var server = new LoopbackRtspServer("cam");
         await server.StartAsync();
-        using var first = ImageBuffer.CreateEmpty();
+        using var first = new Mat();
         using var source = FfmpegLiveSource.Open(VideoSource.Parse(server.Url), Quick, first);
         Assert.Equal((320, 240), (source.Info.Width, source.Info.Height));
         Assert.Equal((320, 240), (first.Width, first.Height));
 
-        using var frame = ImageBuffer.CreateEmpty();
+        using var frame = new Mat();
         Assert.True(source.Read(frame, out var info)); // the frame Open read comes first
         Assert.Equal(0, info.Index);
         for (int i = 1; i <= 10; i++)
@@ -39,7 +40,7 @@ public sealed class FfmpegLiveSourceTests
     {
         using var server = new LoopbackRtspServer("cam");
         await server.StartAsync();
-        using var frame = ImageBuffer.CreateEmpty();
+        using var frame = new Mat();
         var source = FfmpegLiveSource.Open(VideoSource.Parse(server.Url), Quick, frame);
         int pid = source.ProcessId;
         using (var child = Process.GetProcessById(pid))
@@ -62,7 +63,7 @@ public sealed class FfmpegLiveSourceTests
     {
         int port = LoopbackPorts.Free();
         var clock = Stopwatch.StartNew();
-        using var frame = ImageBuffer.CreateEmpty();
+        using var frame = new Mat();
         var e = Assert.Throws<VisionException>(() =>
             FfmpegLiveSource.Open(VideoSource.Parse($"rtsp://admin:secret@127.0.0.1:{port}/cam"), Quick, frame));
         Assert.Equal(VisionErrorKind.OpenFailed, e.Kind);
@@ -72,11 +73,21 @@ public sealed class FfmpegLiveSourceTests
     }
 
     [Fact]
+    public void A_missing_camera_is_refused_clearly_without_starting_ffmpeg()
+    {
+        using var frame = new Mat();
+        var e = Assert.Throws<VisionException>(() => FfmpegLiveSource.Open(VideoSource.Parse("/dev/video97"), Quick, frame));
+        Assert.Equal(VisionErrorKind.OpenFailed, e.Kind);
+        Assert.Contains("camera /dev/video97", e.Message, StringComparison.Ordinal);
+        Assert.Contains("ls /dev/video*", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_silent_stream_is_ended_by_the_watchdog_within_the_read_timeout()
     {
         using var server = new LoopbackRtspServer("cam");
         await server.StartAsync();
-        using var frame = ImageBuffer.CreateEmpty();
+        using var frame = new Mat();
         using var source = FfmpegLiveSource.Open(VideoSource.Parse(server.Url), Quick, frame);
         Assert.True(source.Read(frame, out _));
         using (var pause = Process.Start("kill", ["-STOP", server.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]))

@@ -1,3 +1,4 @@
+using OpenCvSharp;
 using System.Diagnostics;
 using VideoMtl.TestSupport;
 using VideoMtl.Vision;
@@ -21,7 +22,7 @@ public sealed class FfmpegVideoWriterTests
         {
             Assert.Equal("avc1", writer.Codec);
             Assert.Equal(encoder, writer.Encoder);
-            using var frame = ImageBuffer.Create(320, 240);
+            using var frame = new Mat(240, 320, MatType.CV_8UC3);
             for (int i = 0; i < frames; i++)
             {
                 Images.Fill(frame, new BgrColor((byte)(i * 8), 128, (byte)(255 - (i * 8))));
@@ -32,10 +33,10 @@ public sealed class FfmpegVideoWriterTests
             writer.Close();
         }
 
-        using var capture = VideoCapture.Open(path);
+        using var capture = VideoFileReader.Open(path);
         Assert.Equal(320, capture.Info.Width);
         Assert.Equal(240, capture.Info.Height);
-        using var read = ImageBuffer.CreateEmpty();
+        using var read = new Mat();
         int count = 0;
         while (capture.Read(read, out _))
         {
@@ -58,7 +59,7 @@ public sealed class FfmpegVideoWriterTests
         string path = temp.File("say \"cheese\" now.mp4");
         using (var writer = FfmpegVideoWriter.Open(path, 64, 48, 10))
         {
-            using var frame = ImageBuffer.Create(64, 48);
+            using var frame = new Mat(48, 64, MatType.CV_8UC3);
             for (int i = 0; i < 5; i++)
             {
                 writer.Write(frame);
@@ -74,7 +75,7 @@ public sealed class FfmpegVideoWriterTests
         using var temp = new TemporaryDirectory();
         string path = temp.File("killed.mp4");
         using var writer = FfmpegVideoWriter.Open(path, 160, 120, 10);
-        using var frame = ImageBuffer.Create(160, 120);
+        using var frame = new Mat(120, 160, MatType.CV_8UC3);
         for (int i = 0; i < 60; i++) // six 2-second fragments' worth at 10 fps
         {
             Images.Fill(frame, new BgrColor((byte)(i * 4), 64, 64));
@@ -120,6 +121,43 @@ public sealed class FfmpegVideoWriterTests
     }
 
     [Fact]
+    public void Nvenc_needs_the_nvidia_driver_and_says_so_where_it_is_missing()
+    {
+        using var temp = new TemporaryDirectory();
+        string path = temp.File("gpu.mp4");
+        bool driver = System.Runtime.InteropServices.NativeLibrary.TryLoad("libcuda.so.1", out nint handle);
+        if (!driver)
+        {
+            var e = Assert.Throws<VisionException>(() => FfmpegVideoWriter.Open(path, 64, 64, 10, VideoPresets.Nvenc));
+            Assert.Contains("libcuda.so.1 not found", e.Message, StringComparison.Ordinal);
+            Assert.Contains("use an x264 preset", e.Message, StringComparison.Ordinal);
+            Assert.False(File.Exists(path));
+            return;
+        }
+
+        System.Runtime.InteropServices.NativeLibrary.Free(handle);
+        // A driver is there: the GPU either has NVENC (an H.264 file comes out) or not (data-centre GPUs such
+        // as the A100/H100 have none), in which case the write fails with ffmpeg's reason, never silently.
+        try
+        {
+            using var writer = FfmpegVideoWriter.Open(path, 64, 64, 10, VideoPresets.Nvenc);
+            Assert.Equal("H.264, NVENC p4 through ffmpeg (fragmented mp4)", writer.Encoder);
+            using var frame = new Mat(64, 64, MatType.CV_8UC3, Scalar.All(90));
+            for (int i = 0; i < 10; i++)
+            {
+                writer.Write(frame);
+            }
+
+            writer.Close();
+            Assert.Equal("h264", MediaProbe.CodecAndRate(path).Codec);
+        }
+        catch (IOException e)
+        {
+            Assert.Contains("ffmpeg encoder", e.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void Unknown_preset_is_refused_with_the_valid_ones_named()
     {
         using var temp = new TemporaryDirectory();
@@ -133,7 +171,7 @@ public sealed class FfmpegVideoWriterTests
     {
         using var temp = new TemporaryDirectory();
         using var writer = FfmpegVideoWriter.Open(temp.File("x.mp4"), 64, 64, 10);
-        using var frame = ImageBuffer.Create(32, 32);
+        using var frame = new Mat(32, 32, MatType.CV_8UC3);
         var e = Assert.Throws<VisionException>(() => writer.Write(frame));
         Assert.Contains("32x32", e.Message, StringComparison.Ordinal);
         Assert.Contains("64x64", e.Message, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using OpenCvSharp;
 using VideoMtl.TestSupport;
 using VideoMtl.Vision;
 
@@ -27,8 +28,8 @@ public sealed class PipelineFixture : IDisposable
     private string Cut(int start, int count, string name)
     {
         string path = _directory.File(name);
-        using var capture = VideoCapture.Open(TestData.VtestAvi);
-        using var frame = ImageBuffer.CreateEmpty();
+        using var capture = VideoFileReader.Open(TestData.VtestAvi);
+        using var frame = new Mat();
         using var writer = Media.FfmpegVideoWriter.Open(path, 768, 576, 10);
         for (int i = 0; i < start + count && capture.Read(frame, out _); i++)
         {

@@ -1,3 +1,4 @@
+using OpenCvSharp;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using VideoMtl.Pipeline.Sources;
@@ -151,16 +152,16 @@ public sealed class PipelineRunnerTests : IClassFixture<PipelineFixture>
     {
         using var images = new TemporaryDirectory();
         File.Copy(TestData.BusJpg, images.File("a-bus.jpg"));
-        using (var capture = Vision.VideoCapture.Open(_fixture.ClipA))
-        using (var frame = Vision.ImageBuffer.CreateEmpty())
+        using (var capture = Vision.VideoFileReader.Open(_fixture.ClipA))
+        using (var frame = new Mat())
         {
             capture.Read(frame, out _);
-            frame.Save(images.File("b-street.png"));
+            Vision.ImageFile.Write(frame, images.File("b-street.png"));
         }
 
-        using (var tiny = Vision.ImageBuffer.Create(1, 1))
+        using (var tiny = new Mat(1, 1, MatType.CV_8UC3, Scalar.All(0)))
         {
-            tiny.Save(images.File("c-tiny.bmp"));
+            Vision.ImageFile.Write(tiny, images.File("c-tiny.bmp"));
         }
 
         File.WriteAllText(images.File("d-broken.jpg"), "not a jpeg");

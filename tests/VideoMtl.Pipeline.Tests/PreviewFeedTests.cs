@@ -1,3 +1,4 @@
+using OpenCvSharp;
 using System.Diagnostics;
 using VideoMtl.Pipeline.Preview;
 using VideoMtl.Pipeline.Stages;
@@ -60,7 +61,7 @@ public sealed class PreviewFeedTests
     private static FramePacket Packet(string stream, long index)
     {
         var packet = new FramePacket(17) { Stream = new StreamState(0, stream, stream, isLive: true), FrameIndex = index, CapturedAt = Stopwatch.GetTimestamp() };
-        using var image = ImageBuffer.Create(64, 48);
+        using var image = new Mat(48, 64, MatType.CV_8UC3);
         image.CopyTo(packet.Image);
         return packet;
     }

@@ -1,3 +1,4 @@
+using OpenCvSharp;
 using VideoMtl.Vision;
 
 namespace VideoMtl.TestSupport;
@@ -5,19 +6,16 @@ namespace VideoMtl.TestSupport;
 /// <summary>Test images with known pixels.</summary>
 public static class Images
 {
-    /// <summary>Paints every pixel of a BGR image with <paramref name="color"/>.</summary>
-    public static void Fill(ImageBuffer image, BgrColor color)
+    /// <summary>Paints every pixel of a BGR image with <paramref name="color"/>, byte by byte (not through OpenCV, so a test of OpenCV's output does not lean on OpenCV to set up its input).</summary>
+    public static void Fill(Mat image, BgrColor color)
     {
         ArgumentNullException.ThrowIfNull(image);
-        for (int y = 0; y < image.Height; y++)
+        var pixels = image.Pixels();
+        for (int x = 0; x + 2 < pixels.Length; x += 3)
         {
-            var row = image.GetRow(y);
-            for (int x = 0; x < row.Length; x += 3)
-            {
-                row[x] = color.B;
-                row[x + 1] = color.G;
-                row[x + 2] = color.R;
-            }
+            pixels[x] = color.B;
+            pixels[x + 1] = color.G;
+            pixels[x + 2] = color.R;
         }
     }
 }

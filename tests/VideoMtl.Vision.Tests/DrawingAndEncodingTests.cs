@@ -1,3 +1,4 @@
+using OpenCvSharp;
 using VideoMtl.TestSupport;
 
 namespace VideoMtl.Vision.Tests;
@@ -9,7 +10,7 @@ public sealed class DrawingAndEncodingTests
     [Fact]
     public void Filled_shapes_colour_their_inside_only()
     {
-        using var image = ImageBuffer.Create(100, 100);
+        using var image = new Mat(100, 100, MatType.CV_8UC3);
         Images.Fill(image, BgrColor.Black);
         image.DrawRectangle(10, 10, 30, 30, Red, thickness: -1);
         Assert.Equal(Red, image.GetPixel(20, 20));
@@ -26,7 +27,7 @@ public sealed class DrawingAndEncodingTests
     [Fact]
     public void Translucent_polygon_and_mask_blend_half_way()
     {
-        using var image = ImageBuffer.Create(100, 100);
+        using var image = new Mat(100, 100, MatType.CV_8UC3);
         Images.Fill(image, new BgrColor(0, 0, 0));
         image.FillPolygon([(10, 10), (60, 10), (60, 60), (10, 60)], BgrColor.White, opacity: 0.5f);
         Assert.Equal(new BgrColor(128, 128, 128), image.GetPixel(30, 30));
@@ -46,7 +47,7 @@ public sealed class DrawingAndEncodingTests
     [Fact]
     public void Label_draws_text_on_its_background_and_stays_on_screen()
     {
-        using var image = ImageBuffer.Create(200, 100);
+        using var image = new Mat(100, 200, MatType.CV_8UC3);
         Images.Fill(image, BgrColor.Black);
         var (w, h) = image.DrawLabel("person 0.91", 5, 3, BgrColor.White, new BgrColor(200, 0, 0));
         Assert.InRange(w, 40, 200);
@@ -66,38 +67,54 @@ public sealed class DrawingAndEncodingTests
     }
 
     [Fact]
-    public void Jpeg_encoding_reuses_its_buffer_and_decodes_back()
+    public void Jpeg_encoding_gives_each_frame_its_own_array_that_decodes_back()
     {
-        using var capture = VideoCapture.Open(TestData.VtestAvi);
-        using var frame = ImageBuffer.CreateEmpty();
+        using var capture = VideoFileReader.Open(TestData.VtestAvi);
+        using var frame = new Mat();
         Assert.True(capture.Read(frame, out _));
-        var encoder = new JpegEncoder(quality: 85, initialCapacity: 1024);
-        var first = encoder.Encode(frame);
-        Assert.Equal(new byte[] { 0xFF, 0xD8 }, first.Span[..2].ToArray());
-        Assert.Equal(new byte[] { 0xFF, 0xD9 }, first.Span[^2..].ToArray());
+        var encoder = new JpegEncoder(quality: 85);
+        byte[] first = encoder.Encode(frame);
+        Assert.Equal(new byte[] { 0xFF, 0xD8 }, first[..2]);
+        Assert.Equal(new byte[] { 0xFF, 0xD9 }, first[^2..]);
 
         using var temp = new TemporaryDirectory();
         string path = temp.File("frame.jpg");
-        File.WriteAllBytes(path, first.ToArray());
-        using var decoded = ImageBuffer.Load(path);
+        File.WriteAllBytes(path, first);
+        using var decoded = ImageFile.Read(path);
         Assert.Equal((768, 576), (decoded.Width, decoded.Height));
 
-        // After growing once, the same buffer serves the next frame.
+        // The preview hands the array to its clients as it is: the next encoding must not write into it.
+        byte[] copy = first.ToArray();
         Assert.True(capture.Read(frame, out _));
-        var second = encoder.Encode(frame);
-        Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(first, out var a));
-        Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(second, out var b));
-        Assert.Same(a.Array, b.Array);
+        byte[] second = encoder.Encode(frame);
+        Assert.NotSame(first, second);
+        Assert.Equal(copy, first);
+        Assert.Throws<VisionException>(() => encoder.Encode(new Mat()));
+    }
+
+    [Fact]
+    public void Image_files_round_trip_and_a_bad_extension_is_named()
+    {
+        using var temp = new TemporaryDirectory();
+        using var image = new Mat(20, 30, MatType.CV_8UC3);
+        Images.Fill(image, new BgrColor(10, 200, 30));
+        string png = temp.File("x.png");
+        ImageFile.Write(image, png);
+        using var back = ImageFile.Read(png);
+        Assert.Equal((30, 20), (back.Width, back.Height));
+        Assert.Equal(new BgrColor(10, 200, 30), back.GetPixel(29, 19));
+        var e = Assert.Throws<VisionException>(() => ImageFile.Write(image, temp.File("x.nope")));
+        Assert.Contains("x.nope", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Image_errors_name_the_file()
     {
-        Assert.Equal(VisionErrorKind.NotFound, Assert.Throws<VisionException>(() => ImageBuffer.Load("/nope/x.png")).Kind);
+        Assert.Equal(VisionErrorKind.NotFound, Assert.Throws<VisionException>(() => ImageFile.Read("/nope/x.png")).Kind);
         using var temp = new TemporaryDirectory();
         string bogus = temp.File("bogus.jpg");
         File.WriteAllText(bogus, "not an image");
-        var e = Assert.Throws<VisionException>(() => ImageBuffer.Load(bogus));
+        var e = Assert.Throws<VisionException>(() => ImageFile.Read(bogus));
         Assert.Contains(bogus, e.Message, StringComparison.Ordinal);
     }
 
@@ -105,6 +122,24 @@ public sealed class DrawingAndEncodingTests
     public void Reports_opencv_and_its_video_backends()
     {
         Assert.StartsWith("4.", OpenCvInfo.Version, StringComparison.Ordinal);
+        Assert.StartsWith("4.13", OpenCvInfo.Version, StringComparison.Ordinal);
         Assert.Contains("FFMPEG", OpenCvInfo.VideoBackends);
+    }
+
+    [Fact]
+    public void Video_backends_are_the_top_level_yes_entries_of_the_build_information()
+    {
+        const string info = "  Video I/O:\n    FFMPEG:                      YES\n      avcodec:                   YES (61.19.101)\n" +
+            "    GStreamer:                   NO\n    v4l/v4l2:                    YES (linux/videodev2.h)\n\n  Parallel framework:            pthreads\n";
+        Assert.Equal(["FFMPEG", "V4L2"], OpenCvInfo.ParseVideoBackends(info));
+    }
+
+    [Fact]
+    public void Drawing_refuses_an_image_that_is_not_bgr()
+    {
+        using var grey = new Mat(10, 10, MatType.CV_8UC1, Scalar.All(0));
+        Assert.Throws<VisionException>(() => grey.DrawRectangle(1, 1, 5, 5, BgrColor.White));
+        using var empty = new Mat();
+        Assert.Throws<VisionException>(() => empty.DrawLine(0, 0, 5, 5, BgrColor.White));
     }
 }

@@ -1,3 +1,4 @@
+using OpenCvSharp;
 using VideoMtl.TestSupport;
 
 namespace VideoMtl.Vision.Tests;
@@ -26,7 +27,7 @@ public sealed class LetterboxTransformTests
     {
         var transform = new LetterboxTransform(640, 640);
         var tensor = new float[transform.TensorLength];
-        using var image = ImageBuffer.Load(TestData.BusJpg);
+        using var image = ImageFile.Read(TestData.BusJpg);
         var placed = transform.Apply(image, tensor);
         Assert.Equal(LetterboxGeometry.Compute(810, 1080, 640, 640), placed);
 
@@ -43,7 +44,7 @@ public sealed class LetterboxTransformTests
     [Fact]
     public void Copies_pixels_exactly_as_planar_rgb_when_no_resize_is_needed()
     {
-        using var image = ImageBuffer.Create(640, 480);
+        using var image = new Mat(480, 640, MatType.CV_8UC3);
         for (int y = 0; y < 480; y++)
         {
             var row = image.GetRow(y);
@@ -75,7 +76,7 @@ public sealed class LetterboxTransformTests
     [Fact]
     public void Upscales_a_tiny_uniform_image_and_pads_the_rest()
     {
-        using var image = ImageBuffer.Create(4, 2);
+        using var image = new Mat(2, 4, MatType.CV_8UC3);
         Images.Fill(image, new BgrColor(10, 20, 30));
         var transform = new LetterboxTransform(8, 8);
         var tensor = new float[transform.TensorLength];
@@ -93,7 +94,7 @@ public sealed class LetterboxTransformTests
     [Fact]
     public void Writes_into_a_batch_slot_without_touching_its_neighbours()
     {
-        using var image = ImageBuffer.Create(32, 32);
+        using var image = new Mat(32, 32, MatType.CV_8UC3);
         Images.Fill(image, BgrColor.White);
         var transform = new LetterboxTransform(16, 16);
         var batch = new float[transform.TensorLength * 3];
@@ -118,7 +119,7 @@ public sealed class LetterboxTransformTests
     [Fact]
     public void Refuses_a_tensor_that_is_too_small()
     {
-        using var image = ImageBuffer.Create(8, 8);
+        using var image = new Mat(8, 8, MatType.CV_8UC3);
         var transform = new LetterboxTransform(16, 16);
         Assert.Throws<ArgumentException>(() => transform.Apply(image, new float[10]));
     }

@@ -1,3 +1,4 @@
+using OpenCvSharp;
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using VideoMtl.Core.Model;
@@ -18,8 +19,8 @@ internal static class BareRunLoop
         using var model = MultiTaskModel.Load(modelPath, sessionOptions);
         int length = model.Letterbox.TensorLength;
         var input = new float[batch * length];
-        using (var capture = VideoCapture.Open(source))
-        using (var frame = ImageBuffer.CreateEmpty())
+        using (var capture = VideoFileReader.Open(source))
+        using (var frame = new Mat())
         {
             // Real frames, so the model sees the same content as in the pipeline.
             for (int i = 0; i < batch && capture.Read(frame, out _); i++)

@@ -1,3 +1,4 @@
+using OpenCvSharp;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
@@ -27,7 +28,7 @@ internal sealed class BenchRunner(BenchOptions options, ILoggerFactory loggerFac
             Say($"warning: {threads.Warning}");
         }
         int width, height;
-        using (var probe = VideoCapture.Open(options.Source))
+        using (var probe = VideoFileReader.Open(options.Source))
         {
             (width, height) = (probe.Info.Width, probe.Info.Height);
         }
@@ -144,7 +145,7 @@ internal sealed class BenchRunner(BenchOptions options, ILoggerFactory loggerFac
     /// <summary>The same file through the ffmpeg child process network sources use (BMP frames over a pipe).</summary>
     private double MeasureDecodeThroughFfmpeg()
     {
-        using var frame = ImageBuffer.CreateEmpty();
+        using var frame = new Mat();
         var clock = Stopwatch.StartNew();
         using var source = Media.FfmpegLiveSource.Open(VideoSource.File(options.Source), new CaptureOptions(), frame);
         int frames = 0;
@@ -158,8 +159,8 @@ internal sealed class BenchRunner(BenchOptions options, ILoggerFactory loggerFac
 
     private double MeasureDecode()
     {
-        using var capture = VideoCapture.Open(options.Source);
-        using var frame = ImageBuffer.CreateEmpty();
+        using var capture = VideoFileReader.Open(options.Source);
+        using var frame = new Mat();
         var clock = Stopwatch.StartNew();
         int frames = 0;
         while (frames < options.Frames && capture.Read(frame, out _))
@@ -226,8 +227,8 @@ internal sealed class BenchRunner(BenchOptions options, ILoggerFactory loggerFac
         var detections = new Core.Results.Detections(Math.Max(1, model.Description.Keypoints));
         var input = new float[model.Letterbox.TensorLength];
         using var tensor = OrtValue.CreateTensorValueFromMemory(input, [1, 3, model.Description.InputHeight, model.Description.InputWidth]);
-        using var capture = VideoCapture.Open(options.Source);
-        using var frame = ImageBuffer.CreateEmpty();
+        using var capture = VideoFileReader.Open(options.Source);
+        using var frame = new Mat();
         int frames = Math.Min(24, options.Frames);
         double pre = 0, post = 0, overlay = 0;
         long objects = 0;

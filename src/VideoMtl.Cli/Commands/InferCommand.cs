@@ -1,3 +1,4 @@
+using OpenCvSharp;
 using System.CommandLine;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -65,7 +66,7 @@ internal static class InferCommand
             var buffer = new System.Buffers.ArrayBufferWriter<byte>();
             foreach (string path in parse.GetValue(images)!)
             {
-                using var image = ImageBuffer.Load(path);
+                using var image = ImageFile.Read(path);
                 var timing = mt.Infer([image], [detections], decoder);
                 buffer.Clear();
                 using (var json = new Utf8JsonWriter(buffer))
@@ -86,7 +87,7 @@ internal static class InferCommand
                 {
                     annotators.Annotate(image, detections, mt.Description);
                     string png = Path.Combine(folder, Path.GetFileNameWithoutExtension(path) + ".png");
-                    image.Save(png);
+                    ImageFile.Write(image, png);
                     logger.LogInformation("wrote {Png}", png);
                 }
             }

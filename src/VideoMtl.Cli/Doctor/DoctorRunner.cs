@@ -34,6 +34,7 @@ internal sealed class DoctorRunner
         {
             new(".NET", CheckStatus.Ok, $"{RuntimeInformation.FrameworkDescription} ({RuntimeInformation.RuntimeIdentifier})"),
             Guard("OpenCV", CheckOpenCv),
+            CheckFfmpeg(),
         };
         var ort = Guard("ONNX Runtime", CheckOnnxRuntime);
         checks.Add(ort);
@@ -59,9 +60,11 @@ internal sealed class DoctorRunner
         {
             return check();
         }
-        catch (DllNotFoundException e)
+        catch (Exception e) when (e is DllNotFoundException || e.InnerException is DllNotFoundException)
         {
-            return new DoctorCheck(name, CheckStatus.Fail, FirstLine(e.Message), "run ./setup.sh (it installs OpenCV and builds the native shim)");
+            // OpenCvSharp's type initializer wraps it: a shared library its native build links to is missing.
+            string why = FirstLine((e.InnerException as DllNotFoundException ?? e).Message);
+            return new DoctorCheck(name, CheckStatus.Fail, why, "run ./setup.sh (it installs the Debian libraries OpenCvSharp's and ONNX Runtime's native builds load)");
         }
         catch (Exception e) when (e is InferenceException or OnnxRuntimeException or VisionException or IOException or InvalidOperationException)
         {
@@ -78,7 +81,22 @@ internal sealed class DoctorRunner
         var missing = RequiredVideoBackends.Where(b => !backends.Contains(b)).ToArray();
         return missing.Length == 0
             ? new DoctorCheck("OpenCV", CheckStatus.Ok, detail)
-            : new DoctorCheck("OpenCV", CheckStatus.Fail, detail, $"OpenCV lacks {string.Join(", ", missing)}: install Debian's libopencv-dev (apt-get install libopencv-dev)");
+            : new DoctorCheck("OpenCV", CheckStatus.Fail, detail, $"this OpenCV build lacks {string.Join(", ", missing)}: restore the OpenCvSharp4.official.runtime.linux-x64 package (./setup.sh)");
+    }
+
+    /// <summary>Debian's ffmpeg reads cameras and network streams and writes the mp4: it must be there with x264.</summary>
+    private static DoctorCheck CheckFfmpeg()
+    {
+        var info = Media.FfmpegInfo.Probe(TimeSpan.FromSeconds(10));
+        if (info is null)
+        {
+            return new DoctorCheck("FFmpeg", CheckStatus.Fail, "no ffmpeg on PATH (cameras, network streams and the mp4 output need it)", "install Debian's ffmpeg: apt-get install ffmpeg (./setup.sh does)");
+        }
+
+        string detail = $"{info.Version}; H.264 encoders: {(info.H264Encoders.Count == 0 ? "none" : string.Join(", ", info.H264Encoders))}";
+        return info.H264Encoders.Contains("libx264")
+            ? new DoctorCheck("FFmpeg", CheckStatus.Ok, detail)
+            : new DoctorCheck("FFmpeg", CheckStatus.Fail, detail, "this ffmpeg has no libx264 for the mp4 output: install Debian's ffmpeg (apt-get install ffmpeg)");
     }
 
     private static DoctorCheck CheckOnnxRuntime()

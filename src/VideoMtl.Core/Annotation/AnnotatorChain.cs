@@ -1,3 +1,4 @@
+using OpenCvSharp;
 using VideoMtl.Core.Model;
 using VideoMtl.Core.Results;
 using VideoMtl.Vision;
@@ -10,7 +11,7 @@ public sealed class AnnotatorChain(params IAnnotator[] annotators) : IAnnotator
     /// <summary>Masks, boxes, skeletons, labels.</summary>
     public static AnnotatorChain Default() => new(new MaskAnnotator(), new BoxAnnotator(), new SkeletonAnnotator(), new LabelAnnotator());
 
-    public void Annotate(ImageBuffer image, Detections detections, ModelDescription model)
+    public void Annotate(Mat image, Detections detections, ModelDescription model)
     {
         foreach (var annotator in annotators)
         {

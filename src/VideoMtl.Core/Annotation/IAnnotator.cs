@@ -1,3 +1,4 @@
+using OpenCvSharp;
 using VideoMtl.Core.Model;
 using VideoMtl.Core.Results;
 using VideoMtl.Vision;
@@ -7,5 +8,5 @@ namespace VideoMtl.Core.Annotation;
 /// <summary>Draws one aspect of a frame's detections onto the frame (in place).</summary>
 public interface IAnnotator
 {
-    void Annotate(ImageBuffer image, Detections detections, ModelDescription model);
+    void Annotate(Mat image, Detections detections, ModelDescription model);
 }

@@ -1,3 +1,4 @@
+using OpenCvSharp;
 using System.Globalization;
 using VideoMtl.Core.Model;
 using VideoMtl.Core.Results;
@@ -12,7 +13,7 @@ public sealed class LabelAnnotator(double fontScale = 0.5) : IAnnotator
     // frame, and formatting them each time was the overlay's only steady-state allocation.
     private readonly Dictionary<int, string[]> _labels = [];
 
-    public void Annotate(ImageBuffer image, Detections detections, ModelDescription model)
+    public void Annotate(Mat image, Detections detections, ModelDescription model)
     {
         ArgumentNullException.ThrowIfNull(detections);
         ArgumentNullException.ThrowIfNull(model);

@@ -1,3 +1,4 @@
+using OpenCvSharp;
 using VideoMtl.Core.Model;
 using VideoMtl.Core.Results;
 using VideoMtl.Vision;
@@ -7,7 +8,7 @@ namespace VideoMtl.Core.Annotation;
 /// <summary>Blends each object's mask in its class colour.</summary>
 public sealed class MaskAnnotator(float opacity = 0.45f) : IAnnotator
 {
-    public void Annotate(ImageBuffer image, Detections detections, ModelDescription model)
+    public void Annotate(Mat image, Detections detections, ModelDescription model)
     {
         ArgumentNullException.ThrowIfNull(detections);
         for (int i = 0; i < detections.Count; i++)

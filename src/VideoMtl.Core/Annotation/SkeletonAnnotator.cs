@@ -1,3 +1,4 @@
+using OpenCvSharp;
 using VideoMtl.Core.Model;
 using VideoMtl.Core.Results;
 using VideoMtl.Vision;
@@ -10,7 +11,7 @@ public sealed class SkeletonAnnotator(float minScore = 0.5f) : IAnnotator
     private static readonly BgrColor Limb = BgrColor.FromRgb(255, 160, 0);
     private static readonly BgrColor Joint = BgrColor.FromRgb(0, 255, 128);
 
-    public void Annotate(ImageBuffer image, Detections detections, ModelDescription model)
+    public void Annotate(Mat image, Detections detections, ModelDescription model)
     {
         ArgumentNullException.ThrowIfNull(detections);
         ArgumentNullException.ThrowIfNull(model);

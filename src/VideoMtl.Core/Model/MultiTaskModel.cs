@@ -1,3 +1,4 @@
+using OpenCvSharp;
 using Microsoft.ML.OnnxRuntime;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
@@ -60,7 +61,7 @@ public sealed class MultiTaskModel : IDisposable
     public MultiTaskDecoder CreateDecoder(DecoderOptions? options = null) => new(Description, options ?? new DecoderOptions());
 
     /// <summary>Runs one batch; <paramref name="results"/>[i] receives the objects of <paramref name="images"/>[i].</summary>
-    public StageTimings Infer(IReadOnlyList<ImageBuffer> images, IReadOnlyList<Detections> results, MultiTaskDecoder decoder)
+    public StageTimings Infer(IReadOnlyList<Mat> images, IReadOnlyList<Detections> results, MultiTaskDecoder decoder)
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(results);

@@ -41,8 +41,8 @@ public sealed class PreviewSink : IFrameSink
             return false;
         }
 
-        // The encoder's buffer is reused; the published copy is what clients share.
-        stream.Publish(packet.FrameIndex, _encoder.Encode(packet.Image).ToArray());
+        // Each encoding is a new array: it is published as it is and shared by every client.
+        stream.Publish(packet.FrameIndex, _encoder.Encode(packet.Image));
         return true;
     }
 

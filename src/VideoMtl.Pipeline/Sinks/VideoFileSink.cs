@@ -1,3 +1,4 @@
+using OpenCvSharp;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using VideoMtl.Media;
@@ -34,7 +35,7 @@ public sealed class VideoFileSink(string directory, ILogger logger, string? pres
         {
             string folder = Path.Combine(directory, packet.Stream.Name);
             Directory.CreateDirectory(folder);
-            packet.Image.Save(Path.Combine(folder, Path.GetFileName(file)));
+            ImageFile.Write(packet.Image, Path.Combine(folder, Path.GetFileName(file)));
             return true;
         }
 
@@ -154,7 +155,7 @@ public sealed class VideoFileSink(string directory, ILogger logger, string? pres
 
     private sealed class Output(FfmpegVideoWriter writer, string path, double fps, long origin) : IDisposable
     {
-        private ImageBuffer? _scratch;
+        private Mat? _scratch;
 
         public FfmpegVideoWriter Writer { get; } = writer;
 
@@ -175,7 +176,7 @@ public sealed class VideoFileSink(string directory, ILogger logger, string? pres
         public int FirstHeight { get; init; }
 
         /// <summary>Where a frame of another size is scaled to the writer's size; made on first need.</summary>
-        public ImageBuffer Scratch => _scratch ??= ImageBuffer.CreateEmpty();
+        public Mat Scratch => _scratch ??= new Mat();
 
         /// <summary>Ends the encoder (throws <see cref="IOException"/> when it did not end cleanly).</summary>
         public void Close()

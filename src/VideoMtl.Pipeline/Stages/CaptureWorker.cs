@@ -1,3 +1,4 @@
+using OpenCvSharp;
 using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
@@ -83,7 +84,7 @@ internal sealed class CaptureWorker(
         bool first = true;
         do
         {
-            using var capture = VideoCapture.Open(spec.Source, options.Capture);
+            using var capture = VideoFileReader.Open(spec.Source.Location);
             if (first)
             {
                 Opened(capture);
@@ -126,7 +127,7 @@ internal sealed class CaptureWorker(
                 }
             }
 
-            IFrameReader source;
+            FfmpegLiveSource source;
             var first = pool.Rent();
             try
             {
@@ -161,20 +162,11 @@ internal sealed class CaptureWorker(
     }
 
     /// <summary>
-    /// A network URL is read by one ffmpeg child process (<see cref="FfmpegLiveSource"/>: RTSP over TCP, its
-    /// own I/O timeout, a watchdog, a fresh process per reconnect); a V4L2 camera by OpenCV. The ffmpeg
-    /// source returns once its first frame is in <paramref name="first"/>, which the caller passes on as the
-    /// first frame read.
+    /// A network URL or a V4L2 camera is read by one ffmpeg child process (<see cref="FfmpegLiveSource"/>: RTSP
+    /// over TCP, its own I/O timeout, a watchdog, a fresh process per reconnect). It returns once its first
+    /// frame is in <paramref name="first"/>, which the caller passes on as the first frame read.
     /// </summary>
-    private IFrameReader OpenLive(CaptureOptions capture, FramePacket first)
-    {
-        if (spec.Source.Kind == VideoSourceKind.Url)
-        {
-            return FfmpegLiveSource.Open(spec.Source, capture, first.Image);
-        }
-
-        return VideoCapture.Open(spec.Source, capture);
-    }
+    private FfmpegLiveSource OpenLive(CaptureOptions capture, FramePacket first) => FfmpegLiveSource.Open(spec.Source, capture, first.Image);
 
     /// <summary>The source opened: record its facts, log, and count a reconnect if it had been down.</summary>
     private void Opened(IFrameReader capture)
@@ -349,7 +341,7 @@ internal sealed class CaptureWorker(
             long started = Stopwatch.GetTimestamp();
             try
             {
-                using var image = ImageBuffer.Load(file);
+                using var image = ImageFile.Read(file);
                 image.CopyTo(packet.Image);
             }
             catch (VisionException e)

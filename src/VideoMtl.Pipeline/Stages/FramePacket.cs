@@ -1,3 +1,4 @@
+using OpenCvSharp;
 using VideoMtl.Core.Results;
 using VideoMtl.Vision;
 
@@ -17,7 +18,7 @@ public sealed class FramePacket
         Detections = new Detections(keypoints);
     }
 
-    public ImageBuffer Image { get; } = ImageBuffer.CreateEmpty();
+    public Mat Image { get; } = new Mat();
 
     public Detections Detections { get; }
 

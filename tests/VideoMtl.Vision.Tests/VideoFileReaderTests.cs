@@ -1,20 +1,22 @@
+using OpenCvSharp;
 using VideoMtl.TestSupport;
 
 namespace VideoMtl.Vision.Tests;
 
-public sealed class VideoCaptureTests
+/// <summary>Video files through OpenCvSharp's VideoCapture (live sources: VideoMtl.Media.Tests).</summary>
+public sealed class VideoFileReaderTests
 {
     [Fact]
     public void Reads_every_frame_of_vtest_in_order_at_its_size()
     {
-        using var capture = VideoCapture.Open(TestData.VtestAvi);
+        using var capture = VideoFileReader.Open(TestData.VtestAvi);
         Assert.Equal(768, capture.Info.Width);
         Assert.Equal(576, capture.Info.Height);
         Assert.Equal(10.0, capture.Info.Fps, 3);
         Assert.Equal(795, capture.Info.FrameCount);
         Assert.Equal("FFMPEG", capture.Info.Backend);
 
-        using var frame = ImageBuffer.CreateEmpty();
+        using var frame = new Mat();
         long expectedIndex = 0;
         double lastTimestamp = -1;
         while (capture.Read(frame, out var info))
@@ -34,12 +36,12 @@ public sealed class VideoCaptureTests
     [Fact]
     public void Reads_an_h264_mp4_with_its_metadata()
     {
-        using var capture = VideoCapture.Open(TestData.WalkingMp4);
+        using var capture = VideoFileReader.Open(TestData.WalkingMp4);
         Assert.Equal(960, capture.Info.Width);
         Assert.Equal(540, capture.Info.Height);
         Assert.Equal(25.0, capture.Info.Fps, 2);
-        Assert.Equal("avc1", capture.Info.Codec);
-        using var frame = ImageBuffer.CreateEmpty();
+        Assert.Contains(capture.Info.Codec, new[] { "avc1", "h264" }); // the container tag or the codec, by OpenCV version
+        using var frame = new Mat();
         Assert.True(capture.Read(frame, out var first));
         Assert.Equal(0, first.Index);
         Assert.Equal(0, first.TimestampMs, 1);
@@ -48,7 +50,7 @@ public sealed class VideoCaptureTests
     [Fact]
     public void Missing_file_names_the_path()
     {
-        var e = Assert.Throws<VisionException>(() => VideoCapture.Open("/no/such/dir/clip.mp4"));
+        var e = Assert.Throws<VisionException>(() => VideoFileReader.Open("/no/such/dir/clip.mp4"));
         Assert.Equal(VisionErrorKind.NotFound, e.Kind);
         Assert.Contains("/no/such/dir/clip.mp4", e.Message, StringComparison.Ordinal);
     }
@@ -59,7 +61,7 @@ public sealed class VideoCaptureTests
         using var temp = new TemporaryDirectory();
         string path = temp.File("notes.mp4");
         File.WriteAllText(path, "this is not a video, just text pretending to be one\n");
-        var e = Assert.Throws<VisionException>(() => VideoCapture.Open(path));
+        var e = Assert.Throws<VisionException>(() => VideoFileReader.Open(path));
         Assert.Equal(VisionErrorKind.OpenFailed, e.Kind);
         Assert.StartsWith("cannot decode " + path + " as video", e.Message, StringComparison.Ordinal);
     }
@@ -70,28 +72,7 @@ public sealed class VideoCaptureTests
         using var temp = new TemporaryDirectory();
         string empty = temp.File("empty.avi");
         File.WriteAllBytes(empty, []);
-        Assert.Contains("empty", Assert.Throws<VisionException>(() => VideoCapture.Open(empty)).Message, StringComparison.Ordinal);
-        Assert.Contains("directory", Assert.Throws<VisionException>(() => VideoCapture.Open(temp.Path)).Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Unreachable_stream_fails_within_the_timeout_without_leaking_credentials()
-    {
-        var options = new CaptureOptions { OpenTimeout = TimeSpan.FromSeconds(3), RtspTransport = RtspTransport.Tcp };
-        var started = DateTime.UtcNow;
-        // Port 9 on loopback: nothing listens, so the connection is refused at once.
-        var e = Assert.Throws<VisionException>(() => VideoCapture.Open("rtsp://admin:s3cret@127.0.0.1:9/stream", options));
-        Assert.Equal(VisionErrorKind.OpenFailed, e.Kind);
-        Assert.Contains("cannot open stream rtsp://***@127.0.0.1:9/stream", e.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain("s3cret", e.Message, StringComparison.Ordinal);
-        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(30));
-    }
-
-    [Fact]
-    public void Missing_camera_is_refused_clearly()
-    {
-        var e = Assert.Throws<VisionException>(() => VideoCapture.Open("/dev/video97"));
-        Assert.Equal(VisionErrorKind.OpenFailed, e.Kind);
-        Assert.Contains("camera /dev/video97", e.Message, StringComparison.Ordinal);
+        Assert.Contains("empty", Assert.Throws<VisionException>(() => VideoFileReader.Open(empty)).Message, StringComparison.Ordinal);
+        Assert.Contains("directory", Assert.Throws<VisionException>(() => VideoFileReader.Open(temp.Path)).Message, StringComparison.Ordinal);
     }
 }

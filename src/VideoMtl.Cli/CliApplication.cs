@@ -88,7 +88,7 @@ internal static class CliApplication
     }
 
     private static bool IsUserFacing(Exception e) =>
-        e is UserError or InferenceException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException or VisionException or ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or DllNotFoundException;
+        e is UserError or Pipeline.PipelineFaultException or InferenceException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException or VisionException or ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or DllNotFoundException;
 
     /// <summary>
     /// OpenCV logs warnings (an unreadable image, a codec fallback) straight to stderr; VideoMtl reports each

@@ -50,7 +50,8 @@ public sealed class FfmpegLiveSource : IFrameReader
     /// succeeds delivers; throws <see cref="VisionException"/> (OpenFailed, with ffmpeg's reason) when none comes
     /// within the open timeout.
     /// </summary>
-    public static FfmpegLiveSource Open(VideoSource source, CaptureOptions options, Mat firstFrame)
+    /// <param name="cancellation">A stop while connecting ends ffmpeg at once and throws <see cref="OperationCanceledException"/>.</param>
+    public static FfmpegLiveSource Open(VideoSource source, CaptureOptions options, Mat firstFrame, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(options);
@@ -67,7 +68,14 @@ public sealed class FfmpegLiveSource : IFrameReader
         var reader = new FfmpegLiveSource(ffmpeg, openTimeout);
         try
         {
-            if (!reader.ReadFrame(firstFrame))
+            bool got;
+            using (cancellation.Register(static r => ((FfmpegLiveSource)r!).Abort(), reader))
+            {
+                got = reader.ReadFrame(firstFrame);
+            }
+
+            cancellation.ThrowIfCancellationRequested();
+            if (!got)
             {
                 string why = reader.Ended(openTimeout);
                 throw new VisionException(VisionErrorKind.OpenFailed, $"cannot open {source.DisplayName}: {why}");
@@ -105,6 +113,9 @@ public sealed class FfmpegLiveSource : IFrameReader
         info = new FrameInfo(_index++, -1, frame.Width, frame.Height);
         return true;
     }
+
+    /// <summary>Ends ffmpeg now (from any thread): a read waiting on it returns false at once. Dispose still follows.</summary>
+    public void Abort() => _ffmpeg.Kill();
 
     public void Dispose()
     {

@@ -1,3 +1,4 @@
+using VideoMtl.Pipeline.Stages;
 using VideoMtl.Core.Decoding;
 using VideoMtl.Inference;
 using VideoMtl.Inference.Threading;
@@ -10,6 +11,12 @@ namespace VideoMtl.Pipeline;
 /// <summary>Everything a pipeline run needs; <see cref="Validate"/> names the first bad setting.</summary>
 public sealed record PipelineOptions
 {
+    /// <summary>
+    /// Tests only: called with the stage name ("capture", "preprocess", "inference", "postprocess") and the frame
+    /// at each stage, so a test can make any stage throw at a chosen frame. Null in every real run.
+    /// </summary>
+    internal Action<string, FramePacket>? FaultInjection { get; init; }
+
     public required IReadOnlyList<SourceSpec> Sources { get; init; }
 
     public required string OutputDirectory { get; init; }
@@ -74,6 +81,13 @@ public sealed record PipelineOptions
 
     /// <summary>Frames each sink may hold; a live frame finding its sink full is dropped and counted.</summary>
     public int SinkQueueCapacity { get; init; } = 16;
+
+    /// <summary>
+    /// After a stop, how long the frames already in flight may take to go through every sink; past it the
+    /// rest are dropped and the files closed, so a stop ends the process within seconds even on a slow or
+    /// overloaded machine (a drain is normally a few batches).
+    /// </summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     public CaptureOptions Capture { get; init; } = new();
 

@@ -22,12 +22,16 @@ namespace VideoMtl.Pipeline;
 public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory loggerFactory, IReadOnlyList<IFrameSink>? extraSinks = null, CollectorRegistry? registry = null)
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("pipeline");
+    private FramePacketPool? _pool;
 
     /// <summary>The run's streams, available from the start of <see cref="RunAsync"/> (for status endpoints).</summary>
     public IReadOnlyList<StreamState> Streams { get; private set; } = [];
 
     /// <summary>The run's metrics, available once the stages are running (the bench reads its stage times here).</summary>
     public PipelineMetrics? Metrics { get; private set; }
+
+    /// <summary>Frame packets rented and not returned: 0 after a run, however it ended (tests check this after faults).</summary>
+    public int FramePacketsOutstanding => _pool?.Outstanding ?? 0;
 
     /// <summary>True once the model is loaded and the stages are running.</summary>
     public bool IsReady { get; private set; }
@@ -47,14 +51,27 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
             _logger.LogInformation("inference threads: {Threads} intra-op, {Reason}", threads.Threads, threads.Reason);
         }
 
-        using var model = MultiTaskModel.Load(
-            options.ModelPath,
-            options.CreateSessionOptions(threads),
-            _logger);
+        var streams = options.Sources
+            .Select((s, i) => new StreamState(i, s.Name, s.Source.DisplayName, s.Source.IsLive || options.Realtime))
+            .ToList();
+        Streams = streams;
+        var clock = Stopwatch.StartNew();
+        using var model = await LoadModelAsync(threads, cancellation).ConfigureAwait(false);
+        if (model is null)
+        {
+            foreach (var stream in streams)
+            {
+                stream.Status = StreamStatus.Completed;
+            }
+
+            return new PipelineSummary(streams, [], clock.Elapsed, Cancelled: true, 0);
+        }
+
         // In flight between preprocess and the batcher: the batch being gathered and the ready queue behind
         // it (MaxBatch each), plus per source one slot being filled and one waiting to be written.
         var slots = new TensorSlotPool(model.Letterbox.TensorLength, preallocate: (2 * options.MaxBatch) + (2 * options.Sources.Count));
         using var pool = new FramePacketPool(Math.Max(1, model.Description.Keypoints), slots);
+        _pool = pool;
 
         var sinks = new List<IFrameSink>();
         if (options.WriteNdjson)
@@ -69,13 +86,17 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
 
         sinks.AddRange(extraSinks ?? []);
 
-        var streams = options.Sources
-            .Select((s, i) => new StreamState(i, s.Name, s.Source.DisplayName, s.Source.IsLive || options.Realtime))
-            .ToList();
-        Streams = streams;
+        // Two ways to end. A stop (the caller's token) ends capture only: everything downstream drains what is
+        // in flight through every sink. A fault that cannot be isolated to one stream (inference, postprocess)
+        // aborts: every stage stops waiting at once, what is in flight goes back to the pool, the sinks close
+        // their files with what they hold, and the run ends with that fault.
+        using var abort = new CancellationTokenSource();
+        using var captureStop = CancellationTokenSource.CreateLinkedTokenSource(cancellation, abort.Token);
+        // A stop drains, but not for ever: past the drain timeout the rest is aborted (no fault: what was written stays).
+        var drainTimeout = options.DrainTimeout;
+        using var drainDeadline = cancellation.Register(() => abort.CancelAfter(drainTimeout));
+        var faults = new FaultLog(_logger);
 
-        // Capture stops on cancellation; everything downstream keeps draining until its input completes.
-        var clock = Stopwatch.StartNew();
         // One batch ready ahead of inference is enough to keep it busy; more would only hold tensor slots.
         // Many preprocess writers, one reader: the inference worker (a single reader waits without allocating).
         var ready = Channel.CreateBounded<FramePacket>(new BoundedChannelOptions(options.MaxBatch) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
@@ -92,43 +113,48 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
         Metrics = metrics;
         var captureTasks = new List<Task>();
         var preprocessTasks = new List<Task>();
-        for (int i = 0; i < streams.Count; i++)
-        {
-            var stream = streams[i];
-            var perSource = stream.IsLive
-                ? Channel.CreateBounded<FramePacket>(
-                    new BoundedChannelOptions(options.LiveQueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true, SingleWriter = true },
-                    dropped =>
-                    {
-                        // Newest frame wins: the displaced one goes straight back to the pool.
-                        dropped.Stream.CountDropped();
-                        metrics.Dropped(dropped.Stream, "capture", "queue_full");
-                        pool.Return(dropped);
-                    })
-                : Channel.CreateBounded<FramePacket>(new BoundedChannelOptions(2) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = true });
-            sourceChannels.Add(($"source_{stream.Name}", perSource.Reader));
-            captureTasks.Add(new CaptureWorker(options.Sources[i], stream, options, pool, perSource.Writer, metrics, _logger).Start(cancellation));
-            preprocessTasks.Add(new PreprocessWorker(perSource.Reader, ready.Writer, model.Letterbox, slots, stream, pool, metrics).RunAsync(CancellationToken.None));
-        }
-
-        using var inference = new InferenceWorker(model, options, slots, ready.Reader, decoded.Writer, metrics, _logger);
-        var annotator = sinks.Any(s => s.NeedsPixels) ? AnnotatorChain.Default() : null;
-        var postprocess = new PostprocessWorker(
-            model, model.CreateDecoder(options.Decoder), annotator, decoded.Reader, sinks.Select((s, i) => (s.Name, sinkChannels[i].Writer)).ToList(), pool, metrics);
-        var sinkTasks = sinks.Select((sink, i) => Task.Run(() => RunSinkAsync(sink, sinkChannels[i].Reader, pool, metrics), CancellationToken.None)).ToList();
-
-        var inferenceTask = Task.Run(() => inference.RunAsync(CancellationToken.None), CancellationToken.None);
-        IsReady = true;
-        var postprocessTask = Task.Run(() => postprocess.RunAsync(CancellationToken.None), CancellationToken.None);
-
-        await CompleteAfter(preprocessTasks, ready.Writer).ConfigureAwait(false);
-        await CompleteAfter([inferenceTask], decoded.Writer).ConfigureAwait(false);
+        var streamStops = new List<CancellationTokenSource>();
+        IReadOnlyList<long> batchSizes = [];
         try
         {
+            for (int i = 0; i < streams.Count; i++)
+            {
+                var stream = streams[i];
+                var perSource = stream.IsLive
+                    ? Channel.CreateBounded<FramePacket>(
+                        new BoundedChannelOptions(options.LiveQueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true, SingleWriter = true },
+                        dropped =>
+                        {
+                            // Newest frame wins: the displaced one goes straight back to the pool.
+                            dropped.Stream.CountDropped();
+                            metrics.Dropped(dropped.Stream, "capture", "queue_full");
+                            pool.Return(dropped);
+                        })
+                    : Channel.CreateBounded<FramePacket>(new BoundedChannelOptions(2) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = true });
+                sourceChannels.Add(($"source_{stream.Name}", perSource.Reader));
+                // Per stream, so a preprocess fault can stop this stream's capture and leave the others running.
+                var streamStop = CancellationTokenSource.CreateLinkedTokenSource(captureStop.Token);
+                streamStops.Add(streamStop);
+                captureTasks.Add(new CaptureWorker(options.Sources[i], stream, options, pool, perSource.Writer, metrics, _logger).Start(streamStop.Token));
+                var preprocess = new PreprocessWorker(perSource.Reader, ready.Writer, model.Letterbox, slots, stream, pool, metrics, options);
+                preprocessTasks.Add(SupervisePreprocessAsync(preprocess, stream, perSource.Reader, streamStop, pool, metrics, faults, abort.Token));
+            }
+
+            using var inference = new InferenceWorker(model, options, slots, pool, ready.Reader, decoded.Writer, metrics, _logger);
+            batchSizes = inference.BatchSizes;
+            var annotator = sinks.Any(s => s.NeedsPixels) ? AnnotatorChain.Default() : null;
+            var postprocess = new PostprocessWorker(
+                model, model.CreateDecoder(options.Decoder), annotator, decoded.Reader, sinks.Select((s, i) => (s.Name, sinkChannels[i].Writer)).ToList(), pool, metrics, options);
+            var sinkTasks = sinks.Select((sink, i) => Task.Run(() => RunSinkAsync(sink, sinkChannels[i].Reader, pool, metrics, abort.Token), CancellationToken.None)).ToList();
+
+            var inferenceTask = Task.Run(() => SuperviseAsync("inference", () => inference.RunAsync(abort.Token), abort, metrics, faults), CancellationToken.None);
+            IsReady = true;
+            var postprocessTask = Task.Run(() => SuperviseAsync("postprocess", () => postprocess.RunAsync(abort.Token), abort, metrics, faults), CancellationToken.None);
+
+            // Each stage completes the channel behind it when it ends, however it ends: nothing waits for good.
+            await CompleteAfter(preprocessTasks, ready.Writer).ConfigureAwait(false);
+            await CompleteAfter([inferenceTask], decoded.Writer).ConfigureAwait(false);
             await postprocessTask.ConfigureAwait(false);
-        }
-        finally
-        {
             foreach (var channel in sinkChannels)
             {
                 channel.Writer.TryComplete();
@@ -137,9 +163,116 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
             await Task.WhenAll(sinkTasks).ConfigureAwait(false);
             await Task.WhenAll(captureTasks).ConfigureAwait(false);
         }
+        finally
+        {
+            IsReady = false;
+            // After an abort, frames may still sit in the queues: back to the pool with them.
+            ReturnQueued(ready.Reader, pool);
+            ReturnQueued(decoded.Reader, pool);
+            foreach (var channel in sinkChannels)
+            {
+                while (channel.Reader.TryRead(out var packet))
+                {
+                    pool.ReleaseSinkReference(packet);
+                }
+            }
 
-        IsReady = false;
-        return new PipelineSummary(streams, inference.BatchSizes, clock.Elapsed, cancellation.IsCancellationRequested, pool.Created);
+            foreach (var (_, reader) in sourceChannels)
+            {
+                ReturnQueued(reader, pool);
+            }
+
+            foreach (var stop in streamStops)
+            {
+                stop.Dispose();
+            }
+        }
+
+        if (faults.First is { } fault)
+        {
+            throw new PipelineFaultException(fault.Stage, fault.Message, fault.Error);
+        }
+
+        return new PipelineSummary(streams, batchSizes, clock.Elapsed, cancellation.IsCancellationRequested, pool.Created);
+    }
+
+    /// <summary>
+    /// Loads the model on a pool thread, so a stop during the load (seconds on a CPU, minutes for a TensorRT
+    /// engine build) is answered at once: the run returns a stopped summary, and the load, which ONNX Runtime
+    /// cannot interrupt, is left to finish in the background and its session disposed (or dies with the process).
+    /// </summary>
+    private async Task<MultiTaskModel?> LoadModelAsync(IntraOpThreadChoice threads, CancellationToken cancellation)
+    {
+        var loading = Task.Run(() => MultiTaskModel.Load(options.ModelPath, options.CreateSessionOptions(threads), _logger), CancellationToken.None);
+        try
+        {
+            return await loading.WaitAsync(cancellation).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            _logger.LogWarning("stopped while the model was loading: nothing was processed");
+            _ = loading.ContinueWith(static t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// One stream's preprocess: a fault here is isolated to the stream. It is logged once and counted, the
+    /// stream is failed, its capture stopped and its queue emptied back into the pool; the others go on.
+    /// </summary>
+    private async Task SupervisePreprocessAsync(
+        PreprocessWorker worker, StreamState stream, ChannelReader<FramePacket> input, CancellationTokenSource streamStop,
+        FramePacketPool pool, PipelineMetrics metrics, FaultLog faults, CancellationToken abort)
+    {
+        try
+        {
+            await worker.RunAsync(abort).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            stream.Error = $"preprocess failed: {e.Message}";
+            stream.Status = StreamStatus.Failed;
+            metrics.StageFault("preprocess");
+            faults.Isolated("preprocess", stream, e);
+            await streamStop.CancelAsync().ConfigureAwait(false);
+        }
+
+        // Whatever capture still delivers until it sees the stop goes straight back (nothing else reads here now).
+        await foreach (var packet in input.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            pool.Return(packet);
+        }
+    }
+
+    /// <summary>A stage shared by every stream: a fault here cannot be isolated, so it is recorded and the run aborted.</summary>
+    private static async Task SuperviseAsync(string stage, Func<Task> run, CancellationTokenSource abort, PipelineMetrics metrics, FaultLog faults)
+    {
+        try
+        {
+            await run().ConfigureAwait(false);
+        }
+        catch (Exception) when (abort.IsCancellationRequested)
+        {
+            // Stopped by the abort (its cancellation, or ONNX Runtime's terminate flag): the cause, if it was a
+            // fault, is already recorded.
+        }
+        catch (Exception e)
+        {
+            metrics.StageFault(stage);
+            faults.Fatal(stage, e);
+            await abort.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static void ReturnQueued(ChannelReader<FramePacket> reader, FramePacketPool pool)
+    {
+        while (reader.TryRead(out var packet))
+        {
+            pool.Return(packet);
+        }
     }
 
     /// <summary>
@@ -172,13 +305,13 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
         }
     }
 
-    private async Task RunSinkAsync(IFrameSink sink, ChannelReader<FramePacket> input, FramePacketPool pool, PipelineMetrics metrics)
+    private async Task RunSinkAsync(IFrameSink sink, ChannelReader<FramePacket> input, FramePacketPool pool, PipelineMetrics metrics, CancellationToken abort)
     {
         // Streams whose output of this sink failed: only those stop, the sink goes on for the others.
         var failed = new HashSet<StreamState>();
         try
         {
-            await foreach (var packet in input.ReadAllAsync().ConfigureAwait(false))
+            await foreach (var packet in input.ReadAllAsync(abort).ConfigureAwait(false))
             {
                 try
                 {
@@ -191,11 +324,17 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
                         }
                     }
                 }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException or Vision.VisionException)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    // Reported once per sink and stream, counted, and that output closed with what it holds.
+                    // Reported once per sink and stream, counted, and that output closed with what it holds. An
+                    // I/O error (disk full, encoder gone) is the expected kind; anything else is also a stage fault.
                     failed.Add(packet.Stream);
                     metrics.SinkFailed(sink.Name, packet.Stream);
+                    if (e is not (IOException or UnauthorizedAccessException or Vision.VisionException))
+                    {
+                        metrics.StageFault("sink");
+                    }
+
                     _logger.LogError("{Stream}: {Sink} output failed and is switched off for this stream (other outputs and streams go on): {Message}",
                         packet.Stream.Name, sink.Name, e.Message);
                     sink.Abandon(packet.Stream);
@@ -206,13 +345,17 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
                 }
             }
         }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+            // The run was aborted by a fault elsewhere: close with what was written.
+        }
         finally
         {
             try
             {
                 sink.Complete();
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or Vision.VisionException)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
                 _logger.LogError("{Sink} output could not be closed cleanly: {Message}", sink.Name, e.Message);
             }

@@ -28,6 +28,73 @@ public sealed class RunCommandTests : IClassFixture<InferCommandTests.BuiltModel
     }
 
     [Fact]
+    public async Task Sigterm_while_the_model_loads_exits_zero_at_once()
+    {
+        using var output = new TemporaryDirectory();
+        using var process = CliProcess.Start(null, "run", "--source", TestData.VtestAvi, "--out", output.Path, "--model", _model.Path, "--http-port", "0");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        // "inference threads: ..." is logged just before the model load starts (which takes about a second).
+        var before = new System.Text.StringBuilder();
+        while (await process.StandardError.ReadLineAsync() is { } line)
+        {
+            before.AppendLine(line);
+            if (line.Contains("inference threads", StringComparison.Ordinal))
+            {
+                break;
+            }
+        }
+
+        var stderr = process.StandardError.ReadToEndAsync();
+        var clock = Stopwatch.StartNew();
+        Signal(process, "TERM");
+        Assert.True(process.WaitForExit(30_000), "the run did not stop within 30 s of SIGTERM during the model load");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the stop took {clock.Elapsed}");
+        Assert.True(process.ExitCode == 0, before + await stderr);
+        Assert.StartsWith("stopped: ", await stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_second_sigterm_during_the_drain_exits_at_once_with_143_and_whole_lines()
+    {
+        using var output = new TemporaryDirectory();
+        using var process = CliProcess.Start(null, "run", "--source", TestData.VtestAvi, "--out", output.Path, "--model", _model.Path, "--http-port", "0");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        string ndjson = Path.Combine(output.Path, "vtest.ndjson");
+        for (var deadline = DateTime.UtcNow.AddSeconds(90); DateTime.UtcNow < deadline && !process.HasExited; await Task.Delay(100))
+        {
+            if (File.Exists(ndjson) && File.ReadAllText(ndjson).Count(c => c == '\n') >= 4)
+            {
+                break;
+            }
+        }
+
+        if (process.HasExited)
+        {
+            Assert.Fail("the run ended before it could be stopped: " + await stderr); // (awaited only here: it ends with the process)
+        }
+
+        Signal(process, "TERM");
+        await Task.Delay(100);
+        Signal(process, "TERM");
+        Assert.True(process.WaitForExit(10_000), "a second SIGTERM did not end the run");
+        Assert.Equal(143, process.ExitCode);
+        string text = File.ReadAllText(ndjson);
+        Assert.EndsWith("\n", text, StringComparison.Ordinal);
+        foreach (string line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            using var json = JsonDocument.Parse(line); // every line whole
+        }
+    }
+
+    private static void Signal(Process process, string signal)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    [Fact]
     public async Task Sigterm_mid_file_drains_flushes_and_exits_zero()
     {
         using var output = new TemporaryDirectory();

@@ -52,6 +52,9 @@ internal static class RunCommand
         };
         command.SetAction(async (parse, cancellation) =>
         {
+            // First thing: a signal from here on drains instead of killing (before this, .NET's default ends the
+            // process at once, when nothing has been written yet).
+            using var stop = new StopSignal(cancellation); // drain, flush NDJSON and finalize every mp4 before exiting
             bool verbose = parse.GetValue(CliApplication.VerboseOption);
             var (settings, settingsFile) = RunSettingsLoader.Load(parse.GetValue(config));
             void Override<T>(Option<T> option, Action<T> apply)
@@ -92,8 +95,6 @@ internal static class RunCommand
             {
                 logger.LogDebug("settings from {File}", settingsFile);
             }
-
-            using var stop = new StopSignal(cancellation); // drain, flush NDJSON and finalize every mp4 before exiting
 
             // One registry for this run, served at /metrics: nothing goes to prometheus-net's static default.
             var registry = Prometheus.Metrics.NewCustomRegistry();

@@ -28,6 +28,8 @@ internal static class SoakCommand
         };
         command.SetAction(async (parse, cancellation) =>
         {
+            // Ctrl+C / SIGTERM end the soak early with a report, and the ffmpeg feeds are always stopped.
+            using var stop = new StopSignal(cancellation);
             bool verbose = parse.GetValue(CliApplication.VerboseOption);
             using var loggerFactory = CliLogging.Create(verbose);
             string[] given = parse.GetValue(urls) ?? [];
@@ -57,8 +59,6 @@ internal static class SoakCommand
             }
 
             var options = new SoakOptions(given, file, count, RepositoryPaths.ResolveModel(parse.GetValue(model)), runFor, every, parse.GetValue(threads), batch, parse.GetValue(withVideo));
-            // Ctrl+C / SIGTERM end the soak early with a report, and the ffmpeg feeds are always stopped.
-            using var stop = new StopSignal(cancellation);
             var report = await new SoakRunner(options, loggerFactory, Console.Error).RunAsync(stop.Token).ConfigureAwait(false);
             SoakReportWriter.WriteText(report, output);
             if (parse.GetValue(json) is { } path)

@@ -22,12 +22,16 @@ public sealed class PipelineMetrics
     /// <summary>The stages <c>videomtl_stage_duration_seconds</c> is labelled with.</summary>
     public static readonly IReadOnlyList<string> StageNames = ["decode", "preprocess", "inference", "postprocess", "overlay", "encode"];
 
+    /// <summary>The stages a fault is counted for (every one starts at 0, so an alert on it works from the start).</summary>
+    public static readonly IReadOnlyList<string> FaultStages = ["capture", "preprocess", "inference", "postprocess", "sink"];
+
     private static readonly string[] StatusNames = Enum.GetNames<StreamStatus>().Select(n => n.ToLowerInvariant()).ToArray();
 
     private readonly IReadOnlyList<StreamState> _streams;
     private readonly PerStream[] _perStream;
     private readonly Counter _dropped;
     private readonly Counter _sinkErrors;
+    private readonly Dictionary<string, Counter.Child> _stageFaults;
     private readonly Counter _objects;
     private readonly Histogram.Child[] _stageDuration;
     private readonly Histogram _batchSize;
@@ -51,6 +55,8 @@ public sealed class PipelineMetrics
         _dropped = factory.CreateCounter("videomtl_frames_dropped_total", "Frames dropped, by stage and reason", ["reason", "stage", "stream"]);
         _objects = factory.CreateCounter("videomtl_objects_detected_total", "Objects in results, by class", ["class", "stream"]);
         _sinkErrors = factory.CreateCounter("videomtl_sink_errors_total", "Outputs switched off after a write failed, by sink and stream", ["sink", "stream"]);
+        var faults = factory.CreateCounter("videomtl_stage_faults_total", "Unexpected failures of a stage or sink (isolated to a stream, or ending the run), by stage", ["stage"]);
+        _stageFaults = FaultStages.ToDictionary(f => f, f => faults.WithLabels(f));
         var stages = factory.CreateHistogram("videomtl_stage_duration_seconds", "Time per frame (per batch for inference) in each stage", ["stage"], new HistogramConfiguration { Buckets = SecondsBuckets });
         _stageDuration = StageNames.Select(s => stages.WithLabels(s)).ToArray();
         _batchSize = factory.CreateHistogram("videomtl_inference_batch_size", "Frames per inference call", new HistogramConfiguration { Buckets = BatchSizeBuckets });
@@ -107,6 +113,9 @@ public sealed class PipelineMetrics
 
     /// <summary>An output switched off for one stream (rare: looked up on the spot).</summary>
     public void SinkFailed(string sink, StreamState stream) => _sinkErrors.WithLabels(sink, stream.Name).Inc();
+
+    /// <summary>Counts an unexpected failure of <paramref name="stage"/>: one of <see cref="FaultStages"/>.</summary>
+    public void StageFault(string stage) => _stageFaults[stage].Inc();
 
     public void Captured(StreamState stream) => For(stream).Captured.Inc();
 

@@ -29,8 +29,11 @@ internal sealed class CaptureWorker(
 
     private Action SetRoomSignal => _setRoomSignalCache ??= _roomSignal.Set;
 
+    // The token goes to Run only, never to StartNew: a task cancelled before it starts would never run Run's
+    // finally, so its channel would never complete and every stage behind it would wait for good (a stop
+    // during the model load did exactly that).
     public Task Start(CancellationToken cancellation) =>
-        Task.Factory.StartNew(() => Run(cancellation), cancellation, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        Task.Factory.StartNew(() => Run(cancellation), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     private void Run(CancellationToken cancellation)
     {
@@ -65,9 +68,18 @@ internal sealed class CaptureWorker(
             state.Status = StreamStatus.Failed;
             logger.LogError("{Stream}: {Message}", state.Name, e.Message);
         }
+        catch (Exception e)
+        {
+            // Anything else is a fault of this stage: isolated to this stream (the others go on), logged once,
+            // counted, and the stream is failed, never completed.
+            state.Error = $"capture failed: {e.Message}";
+            state.Status = StreamStatus.Failed;
+            metrics.StageFault("capture");
+            logger.LogError("{Stream}: capture stage failed ({Type}): {Message}; the other streams go on", state.Name, e.GetType().Name, e.Message);
+        }
         finally
         {
-            // Ended, stopped by the run, or (for an unexpected error, rethrown to the run) gave up: not up any more.
+            // Ended, stopped by the run, or gave up: not up any more.
             if (state.Status != StreamStatus.Failed)
             {
                 state.Status = StreamStatus.Completed;
@@ -131,7 +143,12 @@ internal sealed class CaptureWorker(
             var first = pool.Rent();
             try
             {
-                source = OpenLive(capture, first);
+                source = OpenLive(capture, first, cancellation);
+            }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+            {
+                pool.Return(first); // stopped while connecting
+                break;
             }
             catch (VisionException e) when (e.Kind != VisionErrorKind.InvalidArgument)
             {
@@ -150,6 +167,9 @@ internal sealed class CaptureWorker(
             {
                 Opened(source);
                 attempt = 0;
+                // A stop must not wait for the next frame of a stalled stream (up to the read timeout): it ends
+                // ffmpeg, whose pipe then closes and the read returns at once.
+                using var abort = cancellation.Register(static s => ((FfmpegLiveSource)s!).Abort(), source);
                 nextIndex = ReadAll(source, nextIndex, cancellation, first);
             }
 
@@ -166,7 +186,8 @@ internal sealed class CaptureWorker(
     /// over TCP, its own I/O timeout, a watchdog, a fresh process per reconnect). It returns once its first
     /// frame is in <paramref name="first"/>, which the caller passes on as the first frame read.
     /// </summary>
-    private FfmpegLiveSource OpenLive(CaptureOptions capture, FramePacket first) => FfmpegLiveSource.Open(spec.Source, capture, first.Image);
+    private FfmpegLiveSource OpenLive(CaptureOptions capture, FramePacket first, CancellationToken cancellation) =>
+        FfmpegLiveSource.Open(spec.Source, capture, first.Image, cancellation);
 
     /// <summary>The source opened: record its facts, log, and count a reconnect if it had been down.</summary>
     private void Opened(IFrameReader capture)
@@ -235,10 +256,15 @@ internal sealed class CaptureWorker(
     /// while its read is still waiting for the backend to give up.</summary>
     private void CheckStalled()
     {
-        if (state.Status == StreamStatus.Up
-            && Stopwatch.GetElapsedTime(Volatile.Read(ref _lastFrameAt)) > options.Reconnect.StallTimeout)
+        // Checked and changed under the status lock: read outside it, a stream reopened just then (status up,
+        // last frame time fresh) could be marked down by a decision taken on the state before the reopen.
+        lock (_statusGate)
         {
-            GoDown(string.Create(CultureInfo.InvariantCulture, $"no frame for {options.Reconnect.StallTimeout.TotalSeconds:0.#} s"));
+            if (state.Status == StreamStatus.Up
+                && Stopwatch.GetElapsedTime(Volatile.Read(ref _lastFrameAt)) > options.Reconnect.StallTimeout)
+            {
+                GoDown(string.Create(CultureInfo.InvariantCulture, $"no frame for {options.Reconnect.StallTimeout.TotalSeconds:0.#} s"));
+            }
         }
     }
 
@@ -395,6 +421,19 @@ internal sealed class CaptureWorker(
     /// False when cancelled while waiting (the frame has gone back to the pool).</summary>
     private bool Emit(FramePacket packet, CancellationToken cancellation)
     {
+        if (options.FaultInjection is { } inject)
+        {
+            try
+            {
+                inject("capture", packet);
+            }
+            catch
+            {
+                pool.Return(packet);
+                throw;
+            }
+        }
+
         if (state.IsLive)
         {
             // Drop-oldest channel: always accepts; the callback returns the dropped frame to the pool.

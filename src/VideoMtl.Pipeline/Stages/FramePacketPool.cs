@@ -9,6 +9,7 @@ public sealed class FramePacketPool(int keypoints, TensorSlotPool tensors) : IDi
     private readonly Stack<FramePacket> _free = new();
     private readonly List<FramePacket> _all = [];
     private readonly Lock _gate = new();
+    private int _outstanding;
 
     public int Created
     {
@@ -21,10 +22,23 @@ public sealed class FramePacketPool(int keypoints, TensorSlotPool tensors) : IDi
         }
     }
 
+    /// <summary>Packets rented and not yet returned: 0 once a run has ended, whatever happened in it.</summary>
+    public int Outstanding
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _outstanding;
+            }
+        }
+    }
+
     public FramePacket Rent()
     {
         lock (_gate)
         {
+            _outstanding++;
             if (_free.TryPop(out var free))
             {
                 return free;
@@ -52,6 +66,7 @@ public sealed class FramePacketPool(int keypoints, TensorSlotPool tensors) : IDi
         packet.Detections.Clear();
         lock (_gate)
         {
+            _outstanding--;
             _free.Push(packet);
         }
     }

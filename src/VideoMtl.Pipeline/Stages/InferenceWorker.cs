@@ -19,11 +19,13 @@ namespace VideoMtl.Pipeline.Stages;
 /// DMA); if that memory cannot be had, the managed buffer is used and the reason logged once.
 /// </summary>
 internal sealed class InferenceWorker(
-    MultiTaskModel model, PipelineOptions options, TensorSlotPool slots, ChannelReader<FramePacket> input, ChannelWriter<FramePacket> output, PipelineMetrics metrics, ILogger logger) : IDisposable
+    MultiTaskModel model, PipelineOptions options, TensorSlotPool slots, FramePacketPool pool, ChannelReader<FramePacket> input, ChannelWriter<FramePacket> output, PipelineMetrics metrics, ILogger logger) : IDisposable
 {
     private readonly List<FramePacket> _batch = new(options.MaxBatch);
     private readonly OrtValue?[] _inputs = new OrtValue?[options.MaxBatch + 1];
-    private readonly RunOptions _runOptions = new();
+    // A failed run surfaces as an exception with ONNX Runtime's message (reported once by the supervision);
+    // its own log line for the same failure, e.g. "Exiting due to terminate flag" after an abort, would be noise.
+    private readonly RunOptions _runOptions = new() { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
     private CancellationTokenSource _window = new();
     private OrtIoBinding? _binding;
     private PinnedHostMemory? _pinned;
@@ -43,25 +45,46 @@ internal sealed class InferenceWorker(
             }
         }
 
-        while (await input.WaitToReadAsync(cancellation).ConfigureAwait(false))
+        int handedOn = 0;
+        // An abort (a fault elsewhere, or a stop's drain deadline) must not wait for a long batch (seconds on a
+        // CPU, more while a GPU engine warms up): ONNX Runtime ends the running call at its next kernel.
+        using var terminate = cancellation.Register(static o => ((RunOptions)o!).Terminate = true, _runOptions);
+        try
         {
+            while (await input.WaitToReadAsync(cancellation).ConfigureAwait(false))
+            {
+                _batch.Clear();
+                handedOn = 0;
+                if (!input.TryRead(out var first))
+                {
+                    continue;
+                }
+
+                _batch.Add(first);
+                if (options.MaxBatch > 1)
+                {
+                    await FillAsync(cancellation).ConfigureAwait(false);
+                }
+
+                options.FaultInjection?.Invoke("inference", _batch[0]);
+                Run();
+                for (; handedOn < _batch.Count; handedOn++)
+                {
+                    await output.WriteAsync(_batch[handedOn], cancellation).ConfigureAwait(false);
+                }
+            }
+        }
+        catch
+        {
+            // A failed run (out of GPU memory, a broken model) or an abort: the frames of the batch not handed
+            // on yet go back to the pool with their tensor slots and their share of the outputs.
+            for (int i = handedOn; i < _batch.Count; i++)
+            {
+                pool.Return(_batch[i]);
+            }
+
             _batch.Clear();
-            if (!input.TryRead(out var first))
-            {
-                continue;
-            }
-
-            _batch.Add(first);
-            if (options.MaxBatch > 1)
-            {
-                await FillAsync(cancellation).ConfigureAwait(false);
-            }
-
-            Run();
-            foreach (var packet in _batch)
-            {
-                await output.WriteAsync(packet, cancellation).ConfigureAwait(false);
-            }
+            throw;
         }
     }
 

@@ -19,23 +19,34 @@ internal sealed class PostprocessWorker(
     ChannelReader<FramePacket> input,
     IReadOnlyList<(string Name, ChannelWriter<FramePacket> Writer)> sinks,
     FramePacketPool pool,
-    PipelineMetrics metrics)
+    PipelineMetrics metrics,
+    PipelineOptions options)
 {
     public async Task RunAsync(CancellationToken cancellation)
     {
         await foreach (var packet in input.ReadAllAsync(cancellation).ConfigureAwait(false))
         {
             long started = Stopwatch.GetTimestamp();
-            var batch = packet.Batch!;
-            model.Decode(decoder, batch.Outputs, packet.BatchIndex, batch.BatchSize, packet.Geometry, packet.Detections);
-            packet.Batch = null;
-            batch.Release();
-            long decoded = Stopwatch.GetTimestamp();
-            packet.PostprocessMs = Stopwatch.GetElapsedTime(started, decoded).TotalMilliseconds;
-            if (annotator is not null)
+            long decoded;
+            try
             {
-                annotator.Annotate(packet.Image, packet.Detections, model.Description);
-                packet.OverlayMs = Stopwatch.GetElapsedTime(decoded).TotalMilliseconds;
+                options.FaultInjection?.Invoke("postprocess", packet);
+                var batch = packet.Batch!;
+                model.Decode(decoder, batch.Outputs, packet.BatchIndex, batch.BatchSize, packet.Geometry, packet.Detections);
+                packet.Batch = null;
+                batch.Release();
+                decoded = Stopwatch.GetTimestamp();
+                packet.PostprocessMs = Stopwatch.GetElapsedTime(started, decoded).TotalMilliseconds;
+                if (annotator is not null)
+                {
+                    annotator.Annotate(packet.Image, packet.Detections, model.Description);
+                    packet.OverlayMs = Stopwatch.GetElapsedTime(decoded).TotalMilliseconds;
+                }
+            }
+            catch
+            {
+                pool.Return(packet); // releases its share of the batch outputs too, if decoding did not get that far
+                throw;
             }
 
             packet.Stream.CountProcessed();
@@ -47,22 +58,37 @@ internal sealed class PostprocessWorker(
             }
 
             packet.SetSinkReferences(sinks.Count);
-            for (int i = 0; i < sinks.Count; i++)
+            int offered = 0;
+            try
             {
-                var (name, sink) = sinks[i];
-                if (packet.Stream.IsLive)
+                for (; offered < sinks.Count; offered++)
                 {
-                    if (!sink.TryWrite(packet))
+                    var (name, sink) = sinks[offered];
+                    if (packet.Stream.IsLive)
                     {
-                        packet.Stream.CountDropped();
-                        metrics.Dropped(packet.Stream, name, "queue_full");
-                        pool.ReleaseSinkReference(packet);
+                        if (!sink.TryWrite(packet))
+                        {
+                            packet.Stream.CountDropped();
+                            metrics.Dropped(packet.Stream, name, "queue_full");
+                            pool.ReleaseSinkReference(packet);
+                        }
+                    }
+                    else
+                    {
+                        await sink.WriteAsync(packet, cancellation).ConfigureAwait(false);
                     }
                 }
-                else
+            }
+            catch
+            {
+                // Aborted while waiting for a sink: the references of the sinks not reached are given up here,
+                // so the packet goes back to the pool once the sinks that have it are done.
+                for (int i = offered; i < sinks.Count; i++)
                 {
-                    await sink.WriteAsync(packet, cancellation).ConfigureAwait(false);
+                    pool.ReleaseSinkReference(packet);
                 }
+
+                throw;
             }
         }
     }

@@ -13,7 +13,7 @@ namespace VideoMtl.Pipeline.Stages;
 /// counted as dropped (reason <c>stale</c>). Only the frame that goes next is letterboxed.
 /// </summary>
 internal sealed class PreprocessWorker(
-    ChannelReader<FramePacket> input, ChannelWriter<FramePacket> output, LetterboxTransform letterbox, TensorSlotPool slots, StreamState stream, FramePacketPool pool, PipelineMetrics metrics)
+    ChannelReader<FramePacket> input, ChannelWriter<FramePacket> output, LetterboxTransform letterbox, TensorSlotPool slots, StreamState stream, FramePacketPool pool, PipelineMetrics metrics, PipelineOptions options)
 {
     public Task RunAsync(CancellationToken cancellation) => stream.IsLive ? RunLiveAsync(cancellation) : RunInOrderAsync(cancellation);
 
@@ -21,8 +21,16 @@ internal sealed class PreprocessWorker(
     {
         await foreach (var packet in input.ReadAllAsync(cancellation).ConfigureAwait(false))
         {
-            Prepare(packet);
-            await output.WriteAsync(packet, cancellation).ConfigureAwait(false);
+            try
+            {
+                Prepare(packet);
+                await output.WriteAsync(packet, cancellation).ConfigureAwait(false);
+            }
+            catch
+            {
+                pool.Return(packet); // a fault or an abort: the frame in hand goes back, whatever happened
+                throw;
+            }
         }
     }
 
@@ -83,6 +91,7 @@ internal sealed class PreprocessWorker(
 
     private void Prepare(FramePacket packet)
     {
+        options.FaultInjection?.Invoke("preprocess", packet);
         long started = Stopwatch.GetTimestamp();
         var slot = slots.Rent();
         packet.Tensor = slot;

@@ -74,6 +74,29 @@ public sealed class BenchCommandTests : IClassFixture<InferCommandTests.BuiltMod
         Assert.Equal(counts, ThreadSweep.ThreadCounts(cpus));
 
     [Fact]
+    public async Task Sigterm_ends_the_bench_at_once_with_exit_zero()
+    {
+        using var process = CliProcess.Start(null, "bench", "--source", TestData.VtestAvi, "--model", _model.Path, "--frames", "200");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        while (await process.StandardError.ReadLineAsync() is { } line && !line.StartsWith("bench: ", StringComparison.Ordinal))
+        {
+        }
+
+        var stderr = process.StandardError.ReadToEndAsync();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        Assert.True(process.WaitForExit(30_000), "bench did not stop within 30 s of SIGTERM");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the stop took {clock.Elapsed}");
+        Assert.Equal(0, process.ExitCode);
+        Assert.Contains("bench: stopped before the end: no figures", await stderr, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, await stdout);
+    }
+
+    [Fact]
     public void A_missing_source_is_one_line()
     {
         var (exit, _, stderr) = CliProcess.Run(null, "bench", "--source", "/no/such.avi", "--model", _model.Path);

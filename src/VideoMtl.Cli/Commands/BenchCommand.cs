@@ -29,6 +29,9 @@ internal static class BenchCommand
         };
         command.SetAction(async (parse, cancellation) =>
         {
+            // A stop ends the bench at once with exit 0 and no figures (half a bench measures nothing comparable):
+            // its bare loops cannot be interrupted between frames, so they are left behind with the process.
+            using var stop = new StopSignal(cancellation);
             bool verbose = parse.GetValue(CliApplication.VerboseOption);
             using var loggerFactory = CliLogging.Create(verbose);
             string file = parse.GetValue(source) ?? Path.Combine(RepositoryPaths.SharedMedia, "vtest.avi");
@@ -58,7 +61,18 @@ internal static class BenchCommand
             var options = new BenchOptions(
                 file, RepositoryPaths.ResolveModel(parse.GetValue(model)), ParseDevice(parse.GetValue(device)!), count, parse.GetValue(threads), batch, !parse.GetValue(noBatching), parse.GetValue(spinning), preset);
             string? jsonPath = parse.GetValue(json);
-            var report = await new BenchRunner(options, loggerFactory, Console.Error).RunAsync(cancellation).ConfigureAwait(false);
+            BenchReport report;
+            try
+            {
+                var runner = new BenchRunner(options, loggerFactory, Console.Error);
+                report = await Task.Run(() => runner.RunAsync(stop.Token), CancellationToken.None).WaitAsync(stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
+            {
+                Console.Error.WriteLine("bench: stopped before the end: no figures");
+                return 0;
+            }
+
             string text = BenchReportWriter.ToJson(report);
             if (jsonPath == "-")
             {
@@ -69,7 +83,7 @@ internal static class BenchCommand
             BenchReportWriter.WriteTables(report, output);
             if (jsonPath is not null)
             {
-                await File.WriteAllTextAsync(jsonPath, text + "\n", cancellation).ConfigureAwait(false);
+                await File.WriteAllTextAsync(jsonPath, text + "\n", CancellationToken.None).ConfigureAwait(false);
                 output.WriteLine($"figures written to {jsonPath}");
             }
 

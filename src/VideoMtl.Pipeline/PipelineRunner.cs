@@ -23,6 +23,8 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("pipeline");
     private FramePacketPool? _pool;
+    private TensorSlotPool? _slots;
+    private InferenceWorker? _inference;
 
     /// <summary>The run's streams, available from the start of <see cref="RunAsync"/> (for status endpoints).</summary>
     public IReadOnlyList<StreamState> Streams { get; private set; } = [];
@@ -32,6 +34,12 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
 
     /// <summary>Frame packets rented and not returned: 0 after a run, however it ended (tests check this after faults).</summary>
     public int FramePacketsOutstanding => _pool?.Outstanding ?? 0;
+
+    /// <summary>Tensor slots rented and not returned: 0 after a run, however it ended.</summary>
+    public int TensorSlotsOutstanding => _slots?.Outstanding ?? 0;
+
+    /// <summary>Batch outputs (ONNX Runtime values) not yet disposed: 0 after a run, however it ended.</summary>
+    public int BatchOutputsAlive => _inference?.OutputsAlive ?? 0;
 
     /// <summary>True once the model is loaded and the stages are running.</summary>
     public bool IsReady { get; private set; }
@@ -72,6 +80,7 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
         var slots = new TensorSlotPool(model.Letterbox.TensorLength, preallocate: (2 * options.MaxBatch) + (2 * options.Sources.Count));
         using var pool = new FramePacketPool(Math.Max(1, model.Description.Keypoints), slots);
         _pool = pool;
+        _slots = slots;
 
         var sinks = new List<IFrameSink>();
         if (options.WriteNdjson)
@@ -142,6 +151,7 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
 
             using var inference = new InferenceWorker(model, options, slots, pool, ready.Reader, decoded.Writer, metrics, _logger);
             batchSizes = inference.BatchSizes;
+            _inference = inference;
             var annotator = sinks.Any(s => s.NeedsPixels) ? AnnotatorChain.Default() : null;
             var postprocess = new PostprocessWorker(
                 model, model.CreateDecoder(options.Decoder), annotator, decoded.Reader, sinks.Select((s, i) => (s.Name, sinkChannels[i].Writer)).ToList(), pool, metrics, options);

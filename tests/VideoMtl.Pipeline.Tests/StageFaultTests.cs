@@ -42,7 +42,7 @@ public sealed class StageFaultTests(PipelineFixture fixture) : IClassFixture<Pip
         Assert.Equal((StreamStatus.Completed, 16L), (good.Status, good.Processed));
         Assert.Contains($"videomtl_stage_faults_total{{stage=\"{stage}\"}} 1", registry.Scrape(), StringComparison.Ordinal);
         AssertWholeLines(Path.Combine(output.Path, "good.ndjson"), 16);
-        Assert.Equal(0, runner.FramePacketsOutstanding);
+        AssertEverythingReturned(runner);
     }
 
     [Theory]
@@ -73,7 +73,7 @@ public sealed class StageFaultTests(PipelineFixture fixture) : IClassFixture<Pip
             Assert.Equal(lines, MediaProbe.CountFrames(Path.Combine(output.Path, "a.mp4")));
         }
 
-        Assert.Equal(0, runner.FramePacketsOutstanding);
+        AssertEverythingReturned(runner);
     }
 
     [Fact]
@@ -91,7 +91,7 @@ public sealed class StageFaultTests(PipelineFixture fixture) : IClassFixture<Pip
         string scrape = registry.Scrape();
         Assert.Contains("videomtl_stage_faults_total{stage=\"sink\"} 1", scrape, StringComparison.Ordinal);
         Assert.Contains("videomtl_sink_errors_total{sink=\"throwing\",stream=\"a\"} 1", scrape, StringComparison.Ordinal);
-        Assert.Equal(0, runner.FramePacketsOutstanding);
+        AssertEverythingReturned(runner);
     }
 
     [Fact]
@@ -114,7 +114,7 @@ public sealed class StageFaultTests(PipelineFixture fixture) : IClassFixture<Pip
         var runner = new PipelineRunner(options, NullLoggerFactory.Instance);
         await Assert.ThrowsAsync<PipelineFaultException>(() => runner.RunAsync(stop.Token).WaitAsync(Bound));
         AssertWholeLines(Path.Combine(output.Path, "a.ndjson"), expected: null);
-        Assert.Equal(0, runner.FramePacketsOutstanding);
+        AssertEverythingReturned(runner);
     }
 
     [Fact]
@@ -150,7 +150,15 @@ public sealed class StageFaultTests(PipelineFixture fixture) : IClassFixture<Pip
         Assert.True(summary.Cancelled);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"the stop took {clock.Elapsed}");
         AssertWholeLines(Path.Combine(output.Path, "a.ndjson"), expected: null);
+        AssertEverythingReturned(runner);
+    }
+
+    /// <summary>Frames (and with them their mask buffers), tensor slots and ONNX Runtime's batch outputs.</summary>
+    private static void AssertEverythingReturned(PipelineRunner runner)
+    {
         Assert.Equal(0, runner.FramePacketsOutstanding);
+        Assert.Equal(0, runner.TensorSlotsOutstanding);
+        Assert.Equal(0, runner.BatchOutputsAlive);
     }
 
     private static void Throw(bool when, string stage)

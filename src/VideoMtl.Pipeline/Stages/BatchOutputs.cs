@@ -11,8 +11,12 @@ public sealed class BatchOutputs
     private readonly IDisposableReadOnlyCollection<OrtValue> _outputs;
     private int _references;
 
-    public BatchOutputs(IDisposableReadOnlyCollection<OrtValue> outputs, int batchSize)
+    private readonly Action? _disposed;
+
+    /// <param name="disposed">Called once the last frame has released the outputs and they are disposed.</param>
+    public BatchOutputs(IDisposableReadOnlyCollection<OrtValue> outputs, int batchSize, Action? disposed = null)
     {
+        _disposed = disposed;
         _outputs = outputs;
         BatchSize = batchSize;
         _references = batchSize;
@@ -28,6 +32,7 @@ public sealed class BatchOutputs
         if (Interlocked.Decrement(ref _references) == 0)
         {
             _outputs.Dispose(); // every value of the run
+            _disposed?.Invoke();
         }
     }
 }

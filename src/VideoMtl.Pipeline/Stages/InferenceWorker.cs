@@ -31,6 +31,12 @@ internal sealed class InferenceWorker(
     private PinnedHostMemory? _pinned;
     private float[]? _input; // the managed batch buffer, only when there is no pinned memory
 
+    private Action? _outputsDisposed; // made once, at the first batch
+    private int _outputsAlive;
+
+    /// <summary>Batch outputs not yet disposed (some frame of the batch still holds them): 0 after a run.</summary>
+    public int OutputsAlive => Volatile.Read(ref _outputsAlive);
+
     /// <summary>How many batches of each size ran (index = size).</summary>
     public long[] BatchSizes { get; } = new long[options.MaxBatch + 1];
 
@@ -189,7 +195,9 @@ internal sealed class InferenceWorker(
         var binding = Binding();
         binding.BindInput(model.Session.Inputs[0].Name, tensor);
         model.Session.Ort.RunWithBinding(_runOptions, binding);
-        var outputs = new BatchOutputs(binding.GetOutputValues(), count);
+        Interlocked.Increment(ref _outputsAlive);
+        _outputsDisposed ??= () => Interlocked.Decrement(ref _outputsAlive);
+        var outputs = new BatchOutputs(binding.GetOutputValues(), count, _outputsDisposed);
         double elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         for (int i = 0; i < count; i++)
         {

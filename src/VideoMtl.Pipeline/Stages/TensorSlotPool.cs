@@ -23,13 +23,23 @@ public sealed class TensorSlotPool
 
     public int Length { get; }
 
-    public float[] Rent() => _free.TryTake(out var slot) ? slot : new float[Length];
+    private int _outstanding;
+
+    /// <summary>Slots rented and not yet returned: 0 once a run has ended, however it ended.</summary>
+    public int Outstanding => Volatile.Read(ref _outstanding);
+
+    public float[] Rent()
+    {
+        Interlocked.Increment(ref _outstanding);
+        return _free.TryTake(out var slot) ? slot : new float[Length];
+    }
 
     public void Return(float[] slot)
     {
         ArgumentNullException.ThrowIfNull(slot);
         if (slot.Length == Length)
         {
+            Interlocked.Decrement(ref _outstanding);
             _free.Add(slot);
         }
     }

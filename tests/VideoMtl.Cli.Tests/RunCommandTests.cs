@@ -61,19 +61,7 @@ public sealed class RunCommandTests : IClassFixture<InferCommandTests.BuiltModel
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         string ndjson = Path.Combine(output.Path, "vtest.ndjson");
-        for (var deadline = DateTime.UtcNow.AddSeconds(90); DateTime.UtcNow < deadline && !process.HasExited; await Task.Delay(100))
-        {
-            if (File.Exists(ndjson) && File.ReadAllText(ndjson).Count(c => c == '\n') >= 4)
-            {
-                break;
-            }
-        }
-
-        if (process.HasExited)
-        {
-            Assert.Fail("the run ended before it could be stopped: " + await stderr); // (awaited only here: it ends with the process)
-        }
-
+        await WaitForLinesAsync(process, ndjson, 4, stderr);
         Signal(process, "TERM");
         await Task.Delay(100);
         Signal(process, "TERM");
@@ -84,6 +72,23 @@ public sealed class RunCommandTests : IClassFixture<InferCommandTests.BuiltModel
         foreach (string line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             using var json = JsonDocument.Parse(line); // every line whole
+        }
+    }
+
+    /// <summary>Waits (up to 90 s) until the run has written <paramref name="lines"/> NDJSON lines; fails if it ends first.</summary>
+    private static async Task WaitForLinesAsync(Process process, string ndjson, int lines, Task<string> stderr)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(90); DateTime.UtcNow < deadline && !process.HasExited; await Task.Delay(100))
+        {
+            if (File.Exists(ndjson) && File.ReadAllText(ndjson).Count(c => c == '\n') >= lines)
+            {
+                return;
+            }
+        }
+
+        if (process.HasExited)
+        {
+            Assert.Fail("the run ended before it could be stopped: " + await stderr); // awaited only here: it ends with the process
         }
     }
 
@@ -102,24 +107,8 @@ public sealed class RunCommandTests : IClassFixture<InferCommandTests.BuiltModel
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         string ndjson = Path.Combine(output.Path, "vtest.ndjson");
-        for (var deadline = DateTime.UtcNow.AddSeconds(90); DateTime.UtcNow < deadline && !process.HasExited; await Task.Delay(200))
-        {
-            if (File.Exists(ndjson) && File.ReadAllText(ndjson).Count(c => c == '\n') >= 8)
-            {
-                break;
-            }
-        }
-
-        if (process.HasExited)
-        {
-            Assert.Fail("the run ended before it could be stopped: " + await stderr);
-        }
-
-        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-            Assert.Equal(0, kill.ExitCode);
-        }
+        await WaitForLinesAsync(process, ndjson, 8, stderr);
+        Signal(process, "TERM");
 
         Assert.True(process.WaitForExit(60_000), "the run did not stop within 60 s of SIGTERM");
         Assert.True(process.ExitCode == 0, await stderr);

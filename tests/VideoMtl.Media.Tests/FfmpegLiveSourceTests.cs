@@ -73,6 +73,25 @@ public sealed class FfmpegLiveSourceTests
     }
 
     [Fact]
+    public async Task Delivers_each_camera_frame_once_at_the_camera_rate()
+    {
+        using var server = new LoopbackRtspServer("cam"); // 10 frames/s
+        await server.StartAsync();
+        using var frame = new Mat();
+        using var source = FfmpegLiveSource.Open(VideoSource.Parse(server.Url), Quick, frame);
+        var clock = Stopwatch.StartNew();
+        int frames = 0;
+        while (clock.Elapsed < TimeSpan.FromSeconds(3) && source.Read(frame, out _))
+        {
+            frames++;
+        }
+
+        // About 30 in 3 s (more only from what ffmpeg buffered while opening); never frames made up to fill a
+        // frame rate the source does not have.
+        Assert.InRange(frames, 5, 60);
+    }
+
+    [Fact]
     public void A_missing_camera_is_refused_clearly_without_starting_ffmpeg()
     {
         using var frame = new Mat();

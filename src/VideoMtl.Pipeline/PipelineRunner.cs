@@ -104,7 +104,6 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
         // A stop drains, but not for ever: past the drain timeout the rest is aborted (no fault: what was written stays).
         var drainTimeout = options.DrainTimeout;
         using var drainDeadline = cancellation.Register(() => abort.CancelAfter(drainTimeout));
-        var faults = new FaultLog(_logger);
 
         // One batch ready ahead of inference is enough to keep it busy; more would only hold tensor slots.
         // Many preprocess writers, one reader: the inference worker (a single reader waits without allocating).
@@ -120,6 +119,7 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
                 .Append(("decoded", decoded.Reader.Count))
                 .Concat(sinkChannels.Select((c, i) => ($"sink_{sinks[i].Name}", c.Reader.Count))));
         Metrics = metrics;
+        var faults = new FaultLog(_logger, metrics);
         var captureTasks = new List<Task>();
         var preprocessTasks = new List<Task>();
         var streamStops = new List<CancellationTokenSource>();
@@ -144,9 +144,9 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
                 // Per stream, so a preprocess fault can stop this stream's capture and leave the others running.
                 var streamStop = CancellationTokenSource.CreateLinkedTokenSource(captureStop.Token);
                 streamStops.Add(streamStop);
-                captureTasks.Add(new CaptureWorker(options.Sources[i], stream, options, pool, perSource.Writer, metrics, _logger).Start(streamStop.Token));
+                captureTasks.Add(new CaptureWorker(options.Sources[i], stream, options, pool, perSource.Writer, metrics, faults, _logger).Start(streamStop.Token));
                 var preprocess = new PreprocessWorker(perSource.Reader, ready.Writer, model.Letterbox, slots, stream, pool, metrics, options);
-                preprocessTasks.Add(SupervisePreprocessAsync(preprocess, stream, perSource.Reader, streamStop, pool, metrics, faults, abort.Token));
+                preprocessTasks.Add(SupervisePreprocessAsync(preprocess, stream, perSource.Reader, streamStop, pool, faults, abort.Token));
             }
 
             using var inference = new InferenceWorker(model, options, slots, pool, ready.Reader, decoded.Writer, metrics, _logger);
@@ -157,9 +157,9 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
                 model, model.CreateDecoder(options.Decoder), annotator, decoded.Reader, sinks.Select((s, i) => (s.Name, sinkChannels[i].Writer)).ToList(), pool, metrics, options);
             var sinkTasks = sinks.Select((sink, i) => Task.Run(() => RunSinkAsync(sink, sinkChannels[i].Reader, pool, metrics, abort.Token), CancellationToken.None)).ToList();
 
-            var inferenceTask = Task.Run(() => SuperviseAsync("inference", () => inference.RunAsync(abort.Token), abort, metrics, faults), CancellationToken.None);
+            var inferenceTask = Task.Run(() => SuperviseAsync("inference", () => inference.RunAsync(abort.Token), abort, faults), CancellationToken.None);
             IsReady = true;
-            var postprocessTask = Task.Run(() => SuperviseAsync("postprocess", () => postprocess.RunAsync(abort.Token), abort, metrics, faults), CancellationToken.None);
+            var postprocessTask = Task.Run(() => SuperviseAsync("postprocess", () => postprocess.RunAsync(abort.Token), abort, faults), CancellationToken.None);
 
             // Each stage completes the channel behind it when it ends, however it ends: nothing waits for good.
             await CompleteAfter(preprocessTasks, ready.Writer).ConfigureAwait(false);
@@ -208,8 +208,9 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
 
     /// <summary>
     /// Loads the model on a pool thread, so a stop during the load (seconds on a CPU, minutes for a TensorRT
-    /// engine build) is answered at once: the run returns a stopped summary, and the load, which ONNX Runtime
-    /// cannot interrupt, is left to finish in the background and its session disposed (or dies with the process).
+    /// engine build) is answered within the drain timeout: the run returns a stopped summary, and a load that
+    /// takes longer, which ONNX Runtime cannot interrupt, is left to finish in the background and its session
+    /// disposed (or dies with the process).
     /// </summary>
     private async Task<MultiTaskModel?> LoadModelAsync(IntraOpThreadChoice threads, CancellationToken cancellation)
     {
@@ -247,7 +248,7 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
     /// </summary>
     private async Task SupervisePreprocessAsync(
         PreprocessWorker worker, StreamState stream, ChannelReader<FramePacket> input, CancellationTokenSource streamStop,
-        FramePacketPool pool, PipelineMetrics metrics, FaultLog faults, CancellationToken abort)
+        FramePacketPool pool, FaultLog faults, CancellationToken abort)
     {
         try
         {
@@ -258,9 +259,6 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
         }
         catch (Exception e)
         {
-            stream.Error = $"preprocess failed: {e.Message}";
-            stream.Status = StreamStatus.Failed;
-            metrics.StageFault("preprocess");
             faults.Isolated("preprocess", stream, e);
             await streamStop.CancelAsync().ConfigureAwait(false);
         }
@@ -273,7 +271,7 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
     }
 
     /// <summary>A stage shared by every stream: a fault here cannot be isolated, so it is recorded and the run aborted.</summary>
-    private static async Task SuperviseAsync(string stage, Func<Task> run, CancellationTokenSource abort, PipelineMetrics metrics, FaultLog faults)
+    private static async Task SuperviseAsync(string stage, Func<Task> run, CancellationTokenSource abort, FaultLog faults)
     {
         try
         {
@@ -286,7 +284,6 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
         }
         catch (Exception e)
         {
-            metrics.StageFault(stage);
             faults.Fatal(stage, e);
             await abort.CancelAsync().ConfigureAwait(false);
         }

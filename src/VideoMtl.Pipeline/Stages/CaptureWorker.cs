@@ -17,7 +17,7 @@ namespace VideoMtl.Pipeline.Stages;
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "see _roomSignal")]
 internal sealed class CaptureWorker(
-    SourceSpec spec, StreamState state, PipelineOptions options, FramePacketPool pool, ChannelWriter<FramePacket> output, PipelineMetrics metrics, ILogger logger)
+    SourceSpec spec, StreamState state, PipelineOptions options, FramePacketPool pool, ChannelWriter<FramePacket> output, PipelineMetrics metrics, FaultLog faults, ILogger logger)
 {
     // Never disposed on purpose: a channel continuation may still Set it after capture has stopped, and a
     // ManualResetEventSlim whose WaitHandle is never touched holds no kernel object.
@@ -70,12 +70,8 @@ internal sealed class CaptureWorker(
         }
         catch (Exception e)
         {
-            // Anything else is a fault of this stage: isolated to this stream (the others go on), logged once,
-            // counted, and the stream is failed, never completed.
-            state.Error = $"capture failed: {e.Message}";
-            state.Status = StreamStatus.Failed;
-            metrics.StageFault("capture");
-            logger.LogError("{Stream}: capture stage failed ({Type}): {Message}; the other streams go on", state.Name, e.GetType().Name, e.Message);
+            // Anything else is a fault of this stage: isolated to this stream (the others go on).
+            faults.Isolated("capture", state, e);
         }
         finally
         {

@@ -1,5 +1,4 @@
-using System.ComponentModel;
-using System.Diagnostics;
+using VideoMtl.Vision;
 
 namespace VideoMtl.Media;
 
@@ -24,41 +23,23 @@ public sealed record FfmpegInfo(string Version, IReadOnlyList<string> H264Encode
         return new FfmpegInfo(version.Split('\n')[0].Trim(), found);
     }
 
+    /// <summary>ffmpeg's stdout for <paramref name="arguments"/>; null when it is not installed or does not answer in time.</summary>
     private static string? Ask(string[] arguments, TimeSpan timeout)
     {
-        var start = new ProcessStartInfo("ffmpeg") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        Process? process;
+        FfmpegProcess ffmpeg;
         try
         {
-            process = Process.Start(start);
+            ffmpeg = FfmpegProcess.Start(arguments, "describe itself");
         }
-        catch (Win32Exception)
+        catch (VisionException)
         {
             return null; // not installed
         }
 
-        if (process is null)
+        using (ffmpeg) // killed and reaped on the way out, answered or not
         {
-            return null;
-        }
-
-        using (process)
-        {
-            var output = process.StandardOutput.ReadToEndAsync();
-            _ = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(timeout))
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit(TimeSpan.FromSeconds(2));
-                return null;
-            }
-
-            return output.Wait(timeout) ? output.Result : null;
+            var output = ffmpeg.Process.StandardOutput.ReadToEndAsync();
+            return ffmpeg.WaitForExit(timeout) && output.Wait(timeout) ? output.Result : null;
         }
     }
 }

@@ -123,9 +123,13 @@ public static class ImageDrawing
         int a = alpha;
         int keep = 255 - a;
         int b = color.B * a, g = color.G * a, r = color.R * a;
+        // The pixels and the row step are read once: each Mat property is a native call, and GetRow per row
+        // made seven of them for every row of every mask.
+        var pixels = image.Pixels();
+        int step = (int)image.Step();
         for (int y = y0; y < y1; y++)
         {
-            var row = image.GetRow(y).Slice(x0 * 3, (x1 - x0) * 3);
+            var row = pixels.Slice((y * step) + (x0 * 3), (x1 - x0) * 3);
             var inside = mask.Slice(((y - top) * width) + (x0 - left), x1 - x0);
             for (int x = 0; x < inside.Length; x++)
             {

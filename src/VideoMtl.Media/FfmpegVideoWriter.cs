@@ -76,13 +76,13 @@ public sealed class FfmpegVideoWriter : IDisposable
                 $"--video-preset {VideoPresets.Nvenc} needs an NVIDIA GPU with its driver (libcuda.so.1 not found) to write {path}: use an x264 preset such as {VideoPresets.Default}");
         }
 
-        string x264 = nvenc ? "p4" : VideoPresets.ToX264(preset);
+        string encoderPreset = nvenc ? "p4" : VideoPresets.ToX264(preset);
         string[] codec = nvenc
             // NVENC: constant quality 23 (variable bitrate with no cap), its balanced preset; the GPU encodes, so no CPU threads to limit.
-            ? ["-c:v", "h264_nvenc", "-preset", "p4", "-rc", "vbr", "-cq", "23", "-b:v", "0"]
+            ? ["-c:v", "h264_nvenc", "-preset", encoderPreset, "-rc", "vbr", "-cq", "23", "-b:v", "0"]
             // One encoder thread per stream: several streams already keep the cores busy, and frame threads
             // would only contend with inference (measured: about 8% less CPU for the same file).
-            : ["-c:v", "libx264", "-preset", x264, "-crf", "23", "-threads", "1"];
+            : ["-c:v", "libx264", "-preset", encoderPreset, "-crf", "23", "-threads", "1"];
         string rate = fps.ToString("0.###", CultureInfo.InvariantCulture);
         int gop = Math.Max(1, (int)Math.Round(fps * 2));
         string[] arguments =
@@ -96,7 +96,7 @@ public sealed class FfmpegVideoWriter : IDisposable
         ];
         var ffmpeg = FfmpegProcess.Start(arguments, $"write {path}");
         ffmpeg.Process.StandardOutput.Close(); // it writes nothing there; never let a full pipe block it
-        return new FfmpegVideoWriter(ffmpeg, path, nvenc ? "H.264, NVENC p4 through ffmpeg (fragmented mp4)" : $"H.264, x264 {x264} through ffmpeg (fragmented mp4)", width, height);
+        return new FfmpegVideoWriter(ffmpeg, path, $"H.264, {(nvenc ? "NVENC" : "x264")} {encoderPreset} through ffmpeg (fragmented mp4)", width, height);
     }
 
     /// <summary>NVENC runs through the driver's libcuda.so.1; without it ffmpeg would fail only at the first frame.</summary>

@@ -21,13 +21,11 @@ public sealed class PipelineFaultException : Exception
     public PipelineFaultException(string message)
         : base(message)
     {
-        Stage = "pipeline";
     }
 
     public PipelineFaultException(string message, Exception innerException)
         : base(message, innerException)
     {
-        Stage = "pipeline";
     }
 
     public string Stage { get; } = "pipeline";

@@ -28,6 +28,7 @@ public sealed class FfmpegLiveSource : IFrameReader
     private long _lastByteAt;
     private long _stallLimitTicks; // Stopwatch ticks without a byte before the watchdog ends ffmpeg
     private long _index;
+    private long _arrivedAt; // when the last byte of the frame most recently read came in
     private int _pendingFirst; // 1 while the frame read during Open has not been handed out
     private int _disposed;
 
@@ -100,7 +101,7 @@ public sealed class FfmpegLiveSource : IFrameReader
         if (Interlocked.Exchange(ref _pendingFirst, 0) == 1)
         {
             // The frame Open read went into the caller's buffer then; hand out its facts once.
-            info = new FrameInfo(_index++, -1, Info.Width, Info.Height);
+            info = new FrameInfo(_index++, -1, Info.Width, Info.Height, _arrivedAt);
             return true;
         }
 
@@ -110,7 +111,7 @@ public sealed class FfmpegLiveSource : IFrameReader
             return false;
         }
 
-        info = new FrameInfo(_index++, -1, frame.Width, frame.Height);
+        info = new FrameInfo(_index++, -1, frame.Width, frame.Height, _arrivedAt);
         return true;
     }
 
@@ -222,6 +223,8 @@ public sealed class FfmpegLiveSource : IFrameReader
         {
             return false;
         }
+
+        _arrivedAt = Stopwatch.GetTimestamp();
 
         frame.EnsureBgr(width, height);
         var data = _pixels.AsSpan(offset - _header.Length);

@@ -76,9 +76,6 @@ public sealed record PipelineOptions
 
     public bool WriteNdjson { get; init; } = true;
 
-    /// <summary>Frames a live source may hold before the oldest is dropped.</summary>
-    public int LiveQueueCapacity { get; init; } = 2;
-
     /// <summary>Frames each sink may hold; a live frame finding its sink full is dropped and counted.</summary>
     public int SinkQueueCapacity { get; init; } = 16;
 

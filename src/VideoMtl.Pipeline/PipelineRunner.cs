@@ -41,6 +41,12 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
     /// <summary>Batch outputs (ONNX Runtime values) not yet disposed: 0 after a run, however it ended.</summary>
     public int BatchOutputsAlive => _inference?.OutputsAlive ?? 0;
 
+    /// <summary>
+    /// Called with each frame when its last sink has it (on a sink's thread; keep it short): what the soak and
+    /// the bench measure end-to-end latency from. Set before <see cref="RunAsync"/>.
+    /// </summary>
+    public Action<FramePacket>? FramePublished { get; init; }
+
     /// <summary>True once the model is loaded and the stages are running.</summary>
     public bool IsReady { get; private set; }
 
@@ -75,9 +81,11 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
             return new PipelineSummary(streams, [], clock.Elapsed, Cancelled: true, 0);
         }
 
-        // In flight between preprocess and the batcher: the batch being gathered and the ready queue behind
-        // it (MaxBatch each), plus per source one slot being filled and one waiting to be written.
-        var slots = new TensorSlotPool(model.Letterbox.TensorLength, preallocate: (2 * options.MaxBatch) + (2 * options.Sources.Count));
+        // Tensor slots in flight: the batch being gathered, plus per file stream its prepared queue and the
+        // frame its preprocess holds. Live frames take a slot only once the batcher has chosen them.
+        int files = streams.Count(s => !s.IsLive);
+        int preparedPerFile = PreparedQueueCapacity(options.MaxBatch, files);
+        var slots = new TensorSlotPool(model.Letterbox.TensorLength, preallocate: options.MaxBatch + (files * (preparedPerFile + 1)));
         using var pool = new FramePacketPool(Math.Max(1, model.Description.Keypoints), slots);
         _pool = pool;
         _slots = slots;
@@ -105,20 +113,22 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
         var drainTimeout = options.DrainTimeout;
         using var drainDeadline = cancellation.Register(() => abort.CancelAfter(drainTimeout));
 
-        // One batch ready ahead of inference is enough to keep it busy; more would only hold tensor slots.
-        // Many preprocess writers, one reader: the inference worker (a single reader waits without allocating).
-        var ready = Channel.CreateBounded<FramePacket>(new BoundedChannelOptions(options.MaxBatch) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
         var decoded = Channel.CreateBounded<FramePacket>(new BoundedChannelOptions(options.MaxBatch * 2) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
         var sinkChannels = sinks.Select(_ => Channel.CreateBounded<FramePacket>(
             new BoundedChannelOptions(options.SinkQueueCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = true })).ToList();
 
+        // Every queue a frame can wait in before inference: capture's (a live stream's mailbox of one), and a file's prepared frames.
         var sourceChannels = new List<(string Queue, ChannelReader<FramePacket> Reader)>();
         var metrics = new PipelineMetrics(registry ?? Prometheus.Metrics.NewCustomRegistry(), streams, () =>
             sourceChannels.Select(c => (c.Queue, c.Reader.Count))
-                .Append(("ready", ready.Reader.Count))
                 .Append(("decoded", decoded.Reader.Count))
                 .Concat(sinkChannels.Select((c, i) => ($"sink_{sinks[i].Name}", c.Reader.Count))));
         Metrics = metrics;
+        pool.Published = packet =>
+        {
+            metrics.Published(packet);
+            FramePublished?.Invoke(packet);
+        };
         var faults = new FaultLog(_logger, metrics);
         var captureTasks = new List<Task>();
         var preprocessTasks = new List<Task>();
@@ -126,30 +136,56 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
         IReadOnlyList<long> batchSizes = [];
         try
         {
+            var preparer = new FramePreparer(model.Letterbox, slots, options);
+            var doorbell = new BatchDoorbell();
+            var inputs = new List<BatcherInput>();
             for (int i = 0; i < streams.Count; i++)
             {
                 var stream = streams[i];
-                var perSource = stream.IsLive
-                    ? Channel.CreateBounded<FramePacket>(
-                        new BoundedChannelOptions(options.LiveQueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true, SingleWriter = true },
-                        dropped =>
-                        {
-                            // Newest frame wins: the displaced one goes straight back to the pool.
-                            dropped.Stream.CountDropped();
-                            metrics.Dropped(dropped.Stream, "capture", "queue_full");
-                            pool.Return(dropped);
-                        })
-                    : Channel.CreateBounded<FramePacket>(new BoundedChannelOptions(2) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = true });
-                sourceChannels.Add(($"source_{stream.Name}", perSource.Reader));
                 // Per stream, so a preprocess fault can stop this stream's capture and leave the others running.
                 var streamStop = CancellationTokenSource.CreateLinkedTokenSource(captureStop.Token);
                 streamStops.Add(streamStop);
-                captureTasks.Add(new CaptureWorker(options.Sources[i], stream, options, pool, perSource.Writer, metrics, faults, _logger).Start(streamStop.Token));
-                var preprocess = new PreprocessWorker(perSource.Reader, ready.Writer, model.Letterbox, slots, stream, pool, metrics, options);
-                preprocessTasks.Add(SupervisePreprocessAsync(preprocess, stream, perSource.Reader, streamStop, pool, faults, abort.Token));
+                if (stream.IsLive)
+                {
+                    // The mailbox: the newest frame only. A frame replaced before the batcher took it was stale.
+                    var mailbox = LiveMailbox.Create(dropped =>
+                    {
+                        dropped.Stream.CountDropped();
+                        metrics.Dropped(dropped.Stream, "capture", "stale");
+                        pool.Return(dropped);
+                    });
+                    sourceChannels.Add(($"source_{stream.Name}", mailbox.Reader));
+                    inputs.Add(new BatcherInput(stream, mailbox.Reader));
+                    captureTasks.Add(new CaptureWorker(options.Sources[i], stream, options, pool, new DoorbellWriter<FramePacket>(mailbox.Writer, doorbell), metrics, faults, _logger).Start(streamStop.Token));
+                }
+                else
+                {
+                    // A file waits rather than drops: capture → in-order preprocess → prepared frames the batcher takes in turn.
+                    var captured = Channel.CreateBounded<FramePacket>(new BoundedChannelOptions(2) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = true });
+                    var prepared = Channel.CreateBounded<FramePacket>(new BoundedChannelOptions(preparedPerFile) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = true });
+                    sourceChannels.Add(($"source_{stream.Name}", captured.Reader));
+                    sourceChannels.Add(($"prepared_{stream.Name}", prepared.Reader));
+                    inputs.Add(new BatcherInput(stream, prepared.Reader));
+                    captureTasks.Add(new CaptureWorker(options.Sources[i], stream, options, pool, captured.Writer, metrics, faults, _logger).Start(streamStop.Token));
+                    var preparedWriter = new DoorbellWriter<FramePacket>(prepared.Writer, doorbell);
+                    preprocessTasks.Add(CompleteAfter(
+                        [SupervisePreprocessAsync(new PreprocessWorker(captured.Reader, preparedWriter, preparer, pool), stream, captured.Reader, streamStop, pool, faults, abort.Token)],
+                        preparedWriter));
+                }
             }
 
-            using var inference = new InferenceWorker(model, options, slots, pool, ready.Reader, decoded.Writer, metrics, _logger);
+            using var batcher = new FrameBatcher(
+                inputs, doorbell, options.MaxBatch, options.MaxBatchWait, preparer.Prepare,
+                (packet, error) =>
+                {
+                    // A live frame that could not be prepared: isolated to its stream like a file's preprocess fault.
+                    var stream = packet.Stream;
+                    pool.Return(packet);
+                    faults.Isolated("preprocess", stream, error);
+                    streamStops[stream.Index].Cancel();
+                },
+                pool.Return);
+            using var inference = new InferenceWorker(model, options, slots, pool, batcher, decoded.Writer, metrics, _logger);
             batchSizes = inference.BatchSizes;
             _inference = inference;
             var annotator = sinks.Any(s => s.NeedsPixels) ? AnnotatorChain.Default() : null;
@@ -162,7 +198,7 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
             var postprocessTask = Task.Run(() => SuperviseAsync("postprocess", () => postprocess.RunAsync(abort.Token), abort, faults), CancellationToken.None);
 
             // Each stage completes the channel behind it when it ends, however it ends: nothing waits for good.
-            await CompleteAfter(preprocessTasks, ready.Writer).ConfigureAwait(false);
+            await Task.WhenAll(preprocessTasks).ConfigureAwait(false);
             await CompleteAfter([inferenceTask], decoded.Writer).ConfigureAwait(false);
             await postprocessTask.ConfigureAwait(false);
             foreach (var channel in sinkChannels)
@@ -177,13 +213,12 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
         {
             IsReady = false;
             // After an abort, frames may still sit in the queues: back to the pool with them.
-            ReturnQueued(ready.Reader, pool);
             ReturnQueued(decoded.Reader, pool);
             foreach (var channel in sinkChannels)
             {
                 while (channel.Reader.TryRead(out var packet))
                 {
-                    pool.ReleaseSinkReference(packet);
+                    pool.ReleaseSinkReference(packet, delivered: false);
                 }
             }
 
@@ -288,6 +323,12 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
             await abort.CancelAsync().ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Prepared frames each file stream may queue for the batcher: together at least a batch (one file alone
+    /// can fill every batch), and at least two per file so its preprocess keeps a frame ahead.
+    /// </summary>
+    internal static int PreparedQueueCapacity(int maxBatch, int files) => files == 0 ? 0 : Math.Max(2, (maxBatch + files - 1) / files);
 
     private static void ReturnQueued(ChannelReader<FramePacket> reader, FramePacketPool pool)
     {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using VideoMtl.Cli.Commands;
+using VideoMtl.Cli.Live;
 using VideoMtl.Cli.Soak;
 using VideoMtl.TestSupport;
 
@@ -37,6 +38,13 @@ public sealed class SoakCommandTests : IClassFixture<InferCommandTests.BuiltMode
         // depends on what else the machine runs (a CI machine running other tests may finish no batch in 4 s).
         Assert.All(samples, s => Assert.All(s.GetProperty("streams").EnumerateArray(), t => Assert.True(t.GetProperty("in").GetInt64() > 0, "frames come in during every interval")));
         Assert.True(samples.Sum(s => s.GetProperty("latency_count").GetInt32()) > 0, "results reach the sinks and their latency is sampled");
+        // End-to-end latency per stream and overall, beside the batch time of the same run; too short for a goal verdict.
+        Assert.Matches(@"batch inference \d+ ms \(median, same run\): p50 x[\d.]+ .*p99 x[\d.]+", stdout);
+        Assert.Contains("| s1 |", stdout, StringComparison.Ordinal);
+        var live = report.RootElement.GetProperty("live");
+        Assert.True(live.GetProperty("batch_inference_ms").GetDouble() > 0);
+        Assert.Equal(2, live.GetProperty("streams").GetArrayLength());
+        Assert.Equal(JsonValueKind.Null, live.GetProperty("goals_met").ValueKind);
         var totals = report.RootElement.GetProperty("totals").EnumerateArray().ToList();
         Assert.Equal(2, totals.Count);
         Assert.All(totals, t => Assert.True(t.GetProperty("out").GetInt64() > 0 && t.GetProperty("in").GetInt64() >= t.GetProperty("out").GetInt64()));
@@ -63,8 +71,8 @@ public sealed class SoakCommandTests : IClassFixture<InferCommandTests.BuiltMode
     public void Percentiles_are_nearest_rank()
     {
         double[] values = [.. Enumerable.Range(1, 100).Select(i => (double)i)];
-        Assert.Equal(50, SoakRunner.Percentile(values, 0.50));
-        Assert.Equal(99, SoakRunner.Percentile(values, 0.99));
-        Assert.Equal(0, SoakRunner.Percentile([], 0.99));
+        Assert.Equal(50, LatencyPercentiles.Percentile(values, 0.50));
+        Assert.Equal(99, LatencyPercentiles.Percentile(values, 0.99));
+        Assert.Equal(0, LatencyPercentiles.Percentile([], 0.99));
     }
 }

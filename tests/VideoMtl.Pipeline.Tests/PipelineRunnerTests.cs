@@ -63,7 +63,7 @@ public sealed class PipelineRunnerTests : IClassFixture<PipelineFixture>
         }
 
         Assert.Contains("videomtl_stream_up{stream=\"a\"} 1", live, StringComparison.Ordinal);
-        Assert.Matches(@"videomtl_queue_depth\{queue=""ready""\} \d+", live);
+        Assert.Matches(@"videomtl_queue_depth\{queue=""prepared_a""\} \d+", live);
         Assert.Matches(@"videomtl_stream_fps\{stream=""a""\} [0-9.E+-]+", live);
         Assert.Contains("process_resident_memory_bytes ", live, StringComparison.Ordinal);
         Assert.Contains("videomtl_build_info{", live, StringComparison.Ordinal);
@@ -123,13 +123,15 @@ public sealed class PipelineRunnerTests : IClassFixture<PipelineFixture>
     public async Task A_realtime_source_behind_a_slow_sink_drops_and_counts_instead_of_queueing()
     {
         using var output = new TemporaryDirectory();
-        // Far slower than inference on any machine: it can take at most one frame per 2.5 s plus its 4-deep queue.
-        var slow = new SlowSink(TimeSpan.FromMilliseconds(2500));
+        // Far slower than inference on any machine: busy with its first frame for longer than the 2.4 s clip
+        // lasts, it can take that one and the one in its queue; the live stream publishes more than two even on
+        // a loaded machine (pulled newest-first, it may drop many as stale too).
+        var slow = new SlowSink(TimeSpan.FromMilliseconds(4000));
         var options = ClipA(output.Path) with
         {
             Realtime = true,
             WriteVideo = false,
-            SinkQueueCapacity = 4, // one batch fits; the slow sink still falls behind
+            SinkQueueCapacity = 1,
         };
         var summary = await new PipelineRunner(options, NullLoggerFactory.Instance, [slow]).RunAsync(default);
 
@@ -248,7 +250,7 @@ public sealed class PipelineRunnerTests : IClassFixture<PipelineFixture>
 
         public bool NeedsPixels => false;
 
-        public bool Write(Stages.FramePacket packet)
+        public bool Write(Pipeline.Stages.FramePacket packet)
         {
             Thread.Sleep(delay);
             Interlocked.Increment(ref _written);

@@ -45,6 +45,31 @@ public sealed class StageFaultTests(PipelineFixture fixture) : IClassFixture<Pip
         AssertEverythingReturned(runner);
     }
 
+    [Fact]
+    public async Task A_live_streams_preprocess_fault_fails_only_that_stream()
+    {
+        // Realtime files are live streams: their frames are letterboxed by the batcher once chosen, not by a worker of their own.
+        using var output = new TemporaryDirectory();
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var options = Options(output.Path, ["bad=" + fixture.ClipA, "good=" + fixture.ClipB]) with
+        {
+            Realtime = true,
+            FaultInjection = (s, packet) => Throw(s == "preprocess" && packet.Stream.Name == "bad" && packet.FrameIndex >= 3, s),
+        };
+        var runner = new PipelineRunner(options, NullLoggerFactory.Instance, registry: registry);
+
+        var summary = await runner.RunAsync(default).WaitAsync(Bound);
+
+        var bad = summary.Streams[0];
+        Assert.Equal(StreamStatus.Failed, bad.Status);
+        Assert.Contains("injected preprocess fault", bad.Error, StringComparison.Ordinal);
+        var good = summary.Streams[1];
+        Assert.Equal(StreamStatus.Completed, good.Status);
+        Assert.True(good.Processed > 0, "the other live stream went on");
+        Assert.Contains("videomtl_stage_faults_total{stage=\"preprocess\"} 1", registry.Scrape(), StringComparison.Ordinal);
+        AssertEverythingReturned(runner);
+    }
+
     [Theory]
     [InlineData("inference", 0)]
     [InlineData("inference", 12)]

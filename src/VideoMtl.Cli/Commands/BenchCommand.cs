@@ -1,6 +1,8 @@
 using System.CommandLine;
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using VideoMtl.Cli.Bench;
+using VideoMtl.Cli.Live;
 using VideoMtl.Inference;
 
 namespace VideoMtl.Cli.Commands;
@@ -11,6 +13,8 @@ namespace VideoMtl.Cli.Commands;
 /// </summary>
 internal static class BenchCommand
 {
+    private static readonly JsonSerializerOptions LiveJson = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
     public static Command Create(TextWriter output)
     {
         var source = new Option<string>("--source", "-s") { Description = "Video file to measure on (default: vtest.avi from ../shared/media)" };
@@ -23,9 +27,11 @@ internal static class BenchCommand
         var videoPreset = new Option<string>("--video-preset") { Description = "x264 preset of the mp4 in the all-sinks run (as run's --video-preset)", DefaultValueFactory = _ => Media.VideoPresets.Default };
         var noBatching = new Option<bool>("--no-batching") { Description = "Skip the 1/2/4-stream batching runs (they take most of the time)" };
         var json = new Option<string?>("--json") { Description = "Also write the figures as JSON to this file (- for stdout instead of the tables)" };
+        var live = new Option<int>("--live") { Description = "Instead: N live feeds of the video (HTTP MJPEG on 127.0.0.1) for --live-duration; end-to-end latency per stream against the batch inference time" };
+        var liveDuration = new Option<string>("--live-duration") { Description = "How long the --live run lasts: 60s, 5m", DefaultValueFactory = _ => "60s" };
         var command = new Command("bench", "Measure the inference ceiling, decode, the pipeline (sinks on/off), stage times, allocations and batching in one run")
         {
-            source, model, device, frames, threads, maxBatch, spinning, videoPreset, noBatching, json,
+            source, model, device, frames, threads, maxBatch, spinning, videoPreset, noBatching, json, live, liveDuration,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -61,6 +67,12 @@ internal static class BenchCommand
             var options = new BenchOptions(
                 file, RepositoryPaths.ResolveModel(parse.GetValue(model)), ParseDevice(parse.GetValue(device)!), count, parse.GetValue(threads), batch, !parse.GetValue(noBatching), parse.GetValue(spinning), preset);
             string? jsonPath = parse.GetValue(json);
+            int liveStreams = parse.GetValue(live);
+            if (liveStreams != 0)
+            {
+                return await LiveAsync(options, liveStreams, parse.GetValue(liveDuration)!, jsonPath, loggerFactory, output, stop.Token).ConfigureAwait(false);
+            }
+
             BenchReport report;
             try
             {
@@ -90,6 +102,48 @@ internal static class BenchCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary><c>bench --live N</c>: the live-latency run only.</summary>
+    private static async Task<int> LiveAsync(BenchOptions options, int streams, string duration, string? jsonPath, ILoggerFactory loggerFactory, TextWriter output, CancellationToken stop)
+    {
+        if (streams is < 1 or > 64)
+        {
+            throw new UserError($"--live {streams} is out of range: use 1..64 streams");
+        }
+
+        var runFor = SoakCommand.ParseDuration(duration, "--live-duration");
+        LiveLatency figures;
+        try
+        {
+            figures = await new LiveBenchRunner(options, streams, runFor, loggerFactory, Console.Error).RunAsync(stop).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("bench: stopped before the end: no figures");
+            return 0;
+        }
+
+        if (jsonPath != "-")
+        {
+            LiveLatencyWriter.Write(figures, output);
+        }
+
+        if (jsonPath is not null)
+        {
+            string text = JsonSerializer.Serialize(figures, LiveJson);
+            if (jsonPath == "-")
+            {
+                output.WriteLine(text);
+            }
+            else
+            {
+                await File.WriteAllTextAsync(jsonPath, text + "\n", CancellationToken.None).ConfigureAwait(false);
+                output.WriteLine($"figures written to {jsonPath}");
+            }
+        }
+
+        return 0;
     }
 
     private static ExecutionProviderOptions ParseDevice(string device)

@@ -67,7 +67,7 @@ internal static class SoakCommand
                 output.WriteLine($"samples written to {path}");
             }
 
-            return report.MemoryPlateaus == false || report.LatencyStable == false ? 3 : 0;
+            return report.MemoryPlateaus == false || report.LatencyStable == false || report.LiveGoalsMet == false ? 3 : 0;
         });
         return command;
     }

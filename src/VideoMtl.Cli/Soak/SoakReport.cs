@@ -6,7 +6,8 @@ namespace VideoMtl.Cli.Soak;
 /// early against late.
 /// </summary>
 /// <param name="Sweep">Bare loops over thread counts and spinning before the soak: whether its settings left speed unused.</param>
-internal sealed record SoakReport(SoakOptions Options, IReadOnlyList<SoakSample> Samples, IReadOnlyList<SoakStreamCounts> Totals, double MeanBatch, int Cores, Bench.SweepFigures Sweep)
+/// <param name="Live">End-to-end latency of the steady part against the batch inference time, per stream and overall.</param>
+internal sealed record SoakReport(SoakOptions Options, IReadOnlyList<SoakSample> Samples, IReadOnlyList<SoakStreamCounts> Totals, double MeanBatch, int Cores, Bench.SweepFigures Sweep, Live.LiveLatency Live)
 {
     /// <summary>RSS may grow this much (fraction) from the first to the second half of the steady part.</summary>
     public const double MemoryGrowthLimit = 0.05;
@@ -52,6 +53,9 @@ internal sealed record SoakReport(SoakOptions Options, IReadOnlyList<SoakSample>
     public bool? MemoryPlateaus => Steady.Count < MinimumSteadySamples ? null : MemoryGrowth <= MemoryGrowthLimit;
 
     public bool? LatencyStable => Steady.Count < MinimumSteadySamples ? null : LatencyDrift <= LatencyDriftLimit;
+
+    /// <summary>The live-latency goals (latency against the batch time, fairness, no drift); null when the run is too short to judge.</summary>
+    public bool? LiveGoalsMet => Steady.Count < MinimumSteadySamples ? null : Live.LatencyGoalMet && Live.FairnessGoalMet && Live.DriftGoalMet != false;
 
     private static double Median(IEnumerable<double> values)
     {

@@ -32,6 +32,19 @@ internal static class SoakReportWriter
         sweep = new { points = report.Sweep.Points, best = report.Sweep.Best, run_settings = report.Sweep.RunSettings, ratio = Math.Round(report.Sweep.RunSettingsRatio, 3), hint = report.Sweep.Hint },
         mean_batch = Math.Round(report.MeanBatch, 2),
         memory = new { early_peak_rss_bytes = report.ResidentPeaks.Early, late_peak_rss_bytes = report.ResidentPeaks.Late, growth = Math.Round(report.MemoryGrowth, 4), limit = SoakReport.MemoryGrowthLimit, plateaus = report.MemoryPlateaus },
+        live = new
+        {
+            from_seconds = report.Live.FromSeconds,
+            to_seconds = report.Live.ToSeconds,
+            batch_inference_ms = Math.Round(report.Live.BatchMs, 1),
+            overall = report.Live.Overall,
+            p50_ratio = Math.Round(report.Live.P50Ratio, 3),
+            p99_ratio = Math.Round(report.Live.P99Ratio, 3),
+            streams = report.Live.Streams,
+            unfairness = Math.Round(report.Live.Unfairness, 3),
+            drift = report.Live.Drift is { } d ? Math.Round(d, 3) : (double?)null,
+            goals_met = report.LiveGoalsMet,
+        },
         latency = new { early_p99_ms = Math.Round(report.LatencyP99.Early, 1), late_p99_ms = Math.Round(report.LatencyP99.Late, 1), drift = Math.Round(report.LatencyDrift, 3), limit = SoakReport.LatencyDriftLimit, stable = report.LatencyStable },
         report.Samples,
     }, Json);
@@ -54,6 +67,7 @@ internal static class SoakReportWriter
         output.WriteLine(string.Create(c, $"memory: peak RSS {earlyRss / 1048576.0:0.0} MB early, {lateRss / 1048576.0:0.0} MB late ({report.MemoryGrowth:+0.0%;-0.0%}; limit +{SoakReport.MemoryGrowthLimit:0%}): {Verdict(report.MemoryPlateaus, "plateau", "still growing")}"));
         var sweep = report.Sweep;
         output.WriteLine(string.Create(c, $"threads: {sweep.RunSettings.Threads} intra-op, spinning {(sweep.RunSettings.Spinning ? "on" : "off")}: bare loop {sweep.RunSettings.Fps:0.00} frames/s, {sweep.RunSettingsRatio:0.00} of the best of the sweep ({sweep.Best.Threads} threads, spinning {(sweep.Best.Spinning ? "on" : "off")}, {sweep.Best.Fps:0.00} frames/s): {sweep.Hint ?? "no better setting"}"));
+        Live.LiveLatencyWriter.Write(report.Live, output);
         output.WriteLine(string.Create(c, $"latency: p99 {earlyP99:0} ms early, {lateP99:0} ms late (x{report.LatencyDrift:0.00}; limit x{SoakReport.LatencyDriftLimit:0.00}): {Verdict(report.LatencyStable, "no drift", "drifting")}"));
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using VideoMtl.Cli.Bench;
+using VideoMtl.Cli.Live;
 using VideoMtl.Pipeline;
 using VideoMtl.Pipeline.Sinks;
 using VideoMtl.Pipeline.Sources;
@@ -40,14 +41,14 @@ internal sealed class SoakRunner(SoakOptions options, ILoggerFactory loggerFacto
             var sweep = ThreadSweep.Run(options.ModelPath, pipeline.Provider, options.Video, 12, threads.Threads, pipeline.OrtSpinning, step => progress.WriteLine($"soak: {step} ..."));
             var urls = options.Urls.Count > 0 ? options.Urls : await ServeFeedsAsync(feeds, cancellation).ConfigureAwait(false);
             pipeline = pipeline with { Sources = urls.Select((u, i) => SourceSpec.Parse($"s{i + 1}={u}")).ToList() };
-            var latency = new LatencySink();
-            var runner = new PipelineRunner(pipeline, loggerFactory, [latency]);
+            var published = new PublishedFrameLog();
+            var runner = new PipelineRunner(pipeline, loggerFactory) { FramePublished = published.Record };
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
             var run = runner.RunAsync(stop.Token);
             var samples = new List<SoakSample>();
             try
             {
-                await SampleAsync(runner, run, latency, urls.Count, samples, cancellation).ConfigureAwait(false);
+                await SampleAsync(runner, run, published, urls.Count, samples, cancellation).ConfigureAwait(false);
             }
             finally
             {
@@ -60,7 +61,11 @@ internal sealed class SoakRunner(SoakOptions options, ILoggerFactory loggerFacto
 
             var summary = await run.ConfigureAwait(false);
             var totals = summary.Streams.Select(s => new SoakStreamCounts(s.Name, s.Captured, s.Processed, s.Dropped, s.Reconnects)).ToList();
-            return new SoakReport(options, samples, totals, summary.MeanBatchSize, Environment.ProcessorCount, sweep);
+            // The steady part only: the first tenth of the samples (at least one) is the warm-up, as in the verdicts.
+            double from = samples.Count == 0 ? 0 : samples[Math.Max(1, samples.Count / 10) - 1].ElapsedSeconds;
+            double to = samples.Count == 0 ? 0 : samples[^1].ElapsedSeconds;
+            var live = LiveLatency.From(published.Snapshot(), [.. summary.Streams.Select(s => s.Name)], samples.Count > 1 ? from : 0, to);
+            return new SoakReport(options, samples, totals, summary.MeanBatchSize, Environment.ProcessorCount, sweep, live);
         }
         finally
         {
@@ -78,7 +83,7 @@ internal sealed class SoakRunner(SoakOptions options, ILoggerFactory loggerFacto
     }
 
     /// <summary>One sample per interval until the duration is over, the run ends or Ctrl+C.</summary>
-    private async Task SampleAsync(PipelineRunner runner, Task run, LatencySink latency, int streams, List<SoakSample> samples, CancellationToken cancellation)
+    private async Task SampleAsync(PipelineRunner runner, Task run, PublishedFrameLog published, int streams, List<SoakSample> samples, CancellationToken cancellation)
     {
         var clock = Stopwatch.StartNew();
         var previous = new Dictionary<string, SoakStreamCounts>();
@@ -101,7 +106,7 @@ internal sealed class SoakRunner(SoakOptions options, ILoggerFactory loggerFacto
                 break; // stopped early (Ctrl+C) or the feeds ended: report what was sampled
             }
 
-            var sample = Sample(runner, latency, clock.Elapsed, previous);
+            var sample = Sample(runner, published, clock.Elapsed, previous);
             samples.Add(sample);
             double seconds = options.Interval.TotalSeconds;
             progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -109,7 +114,7 @@ internal sealed class SoakRunner(SoakOptions options, ILoggerFactory loggerFacto
         }
     }
 
-    private static SoakSample Sample(PipelineRunner runner, LatencySink latency, TimeSpan elapsed, Dictionary<string, SoakStreamCounts> previous)
+    private static SoakSample Sample(PipelineRunner runner, PublishedFrameLog published, TimeSpan elapsed, Dictionary<string, SoakStreamCounts> previous)
     {
         var streams = new List<SoakStreamCounts>();
         foreach (var s in runner.Streams)
@@ -120,30 +125,18 @@ internal sealed class SoakRunner(SoakOptions options, ILoggerFactory loggerFacto
             previous[s.Name] = now;
         }
 
-        var sorted = latency.TakeSorted();
+        var sorted = published.TakeIntervalSorted();
         using var process = Process.GetCurrentProcess();
         return new SoakSample(
             Math.Round(elapsed.TotalSeconds, 1),
             streams,
             sorted.Count,
-            Percentile(sorted, 0.50),
-            Percentile(sorted, 0.99),
+            LatencyPercentiles.Percentile(sorted, 0.50),
+            LatencyPercentiles.Percentile(sorted, 0.99),
             sorted.Count == 0 ? 0 : sorted[^1],
             process.WorkingSet64,
             GC.GetTotalMemory(forceFullCollection: false),
             GC.CollectionCount(2));
-    }
-
-    /// <summary>Nearest-rank percentile of sorted values (0 when there are none).</summary>
-    internal static double Percentile(IReadOnlyList<double> sorted, double quantile)
-    {
-        if (sorted.Count == 0)
-        {
-            return 0;
-        }
-
-        int rank = (int)Math.Ceiling(quantile * sorted.Count);
-        return sorted[Math.Clamp(rank - 1, 0, sorted.Count - 1)];
     }
 
     /// <summary>One feed per stream, each serving the video looped at its own rate; returns their URLs once all take connections.</summary>

@@ -65,7 +65,7 @@ public sealed class PipelineMetrics
         // (a series that appears only with its first drop is invisible to "is anything dropping?").
         _perStream = streams.Select(s => new PerStream(
             captured.WithLabels(s.Name), processed.WithLabels(s.Name), reconnects.WithLabels(s.Name), latency.WithLabels(s.Name),
-            _dropped.WithLabels("queue_full", "capture", s.Name), _dropped.WithLabels("decode_error", "capture", s.Name), _dropped.WithLabels("stale", "preprocess", s.Name))).ToArray();
+            _dropped.WithLabels("stale", "capture", s.Name), _dropped.WithLabels("decode_error", "capture", s.Name))).ToArray();
 
         // Read at scrape time: queue depths, stream status and rate, memory and collections.
         var queueDepth = factory.CreateGauge("videomtl_queue_depth", "Frames waiting in each queue", ["queue"]);
@@ -124,9 +124,8 @@ public sealed class PipelineMetrics
         var perStream = For(stream);
         var child = (stage, reason) switch
         {
-            ("capture", "queue_full") => perStream.QueueFull,
+            ("capture", "stale") => perStream.Stale,
             ("capture", "decode_error") => perStream.DecodeError,
-            ("preprocess", "stale") => perStream.Stale,
             _ => _dropped.WithLabels(reason, stage, stream.Name),
         };
         child.Inc(count);
@@ -153,12 +152,18 @@ public sealed class PipelineMetrics
             _stageDuration[4].Observe(packet.OverlayMs / 1000);
         }
 
-        perStream.Latency.Observe(Stopwatch.GetElapsedTime(packet.CapturedAt).TotalSeconds);
         var ids = packet.Detections.ClassIds;
         for (int i = 0; i < ids.Length; i++)
         {
             perStream.Objects(_objects, packet.Stream.Name, ids[i], classNames).Inc();
         }
+    }
+
+    /// <summary>The frame's last sink has it: its end-to-end latency, from the arrival of its bytes to now.</summary>
+    public void Published(FramePacket packet)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        For(packet.Stream).Latency.Observe(Stopwatch.GetElapsedTime(packet.CapturedAt).TotalSeconds);
     }
 
     /// <summary>Time a sink spent encoding/writing one frame.</summary>
@@ -178,7 +183,7 @@ public sealed class PipelineMetrics
 
     /// <summary>The children one stream's frames touch, looked up once.</summary>
     private sealed class PerStream(
-        Counter.Child captured, Counter.Child processed, Counter.Child reconnects, Histogram.Child latency, Counter.Child queueFull, Counter.Child decodeError, Counter.Child stale)
+        Counter.Child captured, Counter.Child processed, Counter.Child reconnects, Histogram.Child latency, Counter.Child stale, Counter.Child decodeError)
     {
         private readonly Lock _gate = new();
         private Counter.Child?[] _objects = [];
@@ -190,8 +195,6 @@ public sealed class PipelineMetrics
         public Counter.Child Reconnects { get; } = reconnects;
 
         public Histogram.Child Latency { get; } = latency;
-
-        public Counter.Child QueueFull { get; } = queueFull;
 
         public Counter.Child DecodeError { get; } = decodeError;
 

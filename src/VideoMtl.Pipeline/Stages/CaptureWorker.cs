@@ -299,7 +299,7 @@ internal sealed class CaptureWorker(
             }
 
             long index = nextIndex++;
-            Stamp(packet, index, info.TimestampMs >= 0 ? info.TimestampMs : index * 1000.0 / fps, null, started);
+            Stamp(packet, index, info.TimestampMs >= 0 ? info.TimestampMs : index * 1000.0 / fps, null, started, info.ArrivedAt);
 
             if (options.Realtime && !spec.Source.IsLive)
             {
@@ -393,20 +393,22 @@ internal sealed class CaptureWorker(
     }
 
     /// <summary>Marks a freshly read frame as this stream's frame <paramref name="index"/> and counts it.</summary>
-    private void Stamp(FramePacket packet, long index, double ptsMs, string? sourceFile, long readStarted)
+    /// <param name="arrivedAt">When a live source received the frame's bytes (0: now, for files): latency counts from there.</param>
+    private void Stamp(FramePacket packet, long index, double ptsMs, string? sourceFile, long readStarted, long arrivedAt = 0)
     {
+        long now = Stopwatch.GetTimestamp();
         packet.Stream = state;
         packet.FrameIndex = index;
         packet.PtsMs = ptsMs;
         packet.SourceFile = sourceFile;
-        packet.CapturedAt = Stopwatch.GetTimestamp();
-        Volatile.Write(ref _lastFrameAt, packet.CapturedAt);
+        packet.CapturedAt = arrivedAt != 0 ? arrivedAt : now;
+        Volatile.Write(ref _lastFrameAt, now);
         if (state.Status == StreamStatus.Down)
         {
             Resumed();
         }
 
-        packet.DecodeMs = Stopwatch.GetElapsedTime(readStarted, packet.CapturedAt).TotalMilliseconds;
+        packet.DecodeMs = Stopwatch.GetElapsedTime(readStarted, now).TotalMilliseconds;
         state.CountCaptured();
         metrics.Captured(state);
     }

@@ -32,7 +32,10 @@ public sealed class FramePacket
     /// <summary>The image file the frame came from, for image-set sources; null for video.</summary>
     public string? SourceFile { get; set; }
 
-    /// <summary>Stopwatch timestamp at capture, for end-to-end latency.</summary>
+    /// <summary>
+    /// Stopwatch timestamp where end-to-end latency starts: when a live frame's bytes arrived from its source
+    /// (before conversion or any queue), or when a file's frame was read.
+    /// </summary>
     public long CapturedAt { get; set; }
 
     public LetterboxGeometry Geometry { get; set; }

@@ -71,12 +71,24 @@ public sealed class FramePacketPool(int keypoints, TensorSlotPool tensors) : IDi
         }
     }
 
+    /// <summary>
+    /// Called with each frame when its last sink is done with it, just before it goes back to the pool: the
+    /// moment a result is published (end-to-end latency ends here). Set once, before frames flow.
+    /// </summary>
+    public Action<FramePacket>? Published { get; set; }
+
     /// <summary>One sink is done with the packet (written or dropped); the last one hands it back to the pool.</summary>
-    public void ReleaseSinkReference(FramePacket packet)
+    /// <param name="delivered">False when the run is being torn down and the packet never reached this sink: not published.</param>
+    public void ReleaseSinkReference(FramePacket packet, bool delivered = true)
     {
         ArgumentNullException.ThrowIfNull(packet);
         if (packet.ReleaseSinkReference())
         {
+            if (delivered)
+            {
+                Published?.Invoke(packet);
+            }
+
             Return(packet);
         }
     }

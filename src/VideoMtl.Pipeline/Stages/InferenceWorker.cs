@@ -9,9 +9,9 @@ using VideoMtl.Pipeline.Metrics;
 namespace VideoMtl.Pipeline.Stages;
 
 /// <summary>
-/// The one inference worker: takes the first waiting frame, gathers more (from any stream) until the
-/// batch is full or <see cref="PipelineOptions.MaxBatchWait"/> has passed, runs the batch in one call and
-/// hands each frame on with a reference to the shared outputs.
+/// The one inference worker: asks the batcher for the next batch only when it is free (pull: the frames it gets
+/// are the newest there are, see <see cref="FrameBatcher"/>), runs the batch in one call and hands each frame
+/// on with a reference to the shared outputs.
 /// The call goes through an <see cref="OrtIoBinding"/> with outputs bound to host memory, the path a GPU
 /// provider needs, and one <see cref="RunOptions"/> for the worker's whole life.
 /// The batch input is one tensor per batch size, made once: over a pinned managed array on the CPU, or in
@@ -19,14 +19,13 @@ namespace VideoMtl.Pipeline.Stages;
 /// DMA); if that memory cannot be had, the managed buffer is used and the reason logged once.
 /// </summary>
 internal sealed class InferenceWorker(
-    MultiTaskModel model, PipelineOptions options, TensorSlotPool slots, FramePacketPool pool, ChannelReader<FramePacket> input, ChannelWriter<FramePacket> output, PipelineMetrics metrics, ILogger logger) : IDisposable
+    MultiTaskModel model, PipelineOptions options, TensorSlotPool slots, FramePacketPool pool, FrameBatcher batcher, ChannelWriter<FramePacket> output, PipelineMetrics metrics, ILogger logger) : IDisposable
 {
     private readonly List<FramePacket> _batch = new(options.MaxBatch);
     private readonly OrtValue?[] _inputs = new OrtValue?[options.MaxBatch + 1];
     // A failed run surfaces as an exception with ONNX Runtime's message (reported once by the supervision);
     // its own log line for the same failure, e.g. "Exiting due to terminate flag" after an abort, would be noise.
     private readonly RunOptions _runOptions = new() { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
-    private CancellationTokenSource _window = new();
     private OrtIoBinding? _binding;
     private PinnedHostMemory? _pinned;
     private float[]? _input; // the managed batch buffer, only when there is no pinned memory
@@ -57,19 +56,12 @@ internal sealed class InferenceWorker(
         using var terminate = cancellation.Register(static o => ((RunOptions)o!).Terminate = true, _runOptions);
         try
         {
-            while (await input.WaitToReadAsync(cancellation).ConfigureAwait(false))
+            while (true)
             {
-                _batch.Clear();
                 handedOn = 0;
-                if (!input.TryRead(out var first))
+                if (!await batcher.NextAsync(_batch, cancellation).ConfigureAwait(false))
                 {
-                    continue;
-                }
-
-                _batch.Add(first);
-                if (options.MaxBatch > 1)
-                {
-                    await FillAsync(cancellation).ConfigureAwait(false);
+                    break; // every stream has ended and nothing is left
                 }
 
                 options.FaultInjection?.Invoke("inference", _batch[0]);
@@ -94,52 +86,8 @@ internal sealed class InferenceWorker(
         }
     }
 
-    private async Task FillAsync(CancellationToken cancellation)
-    {
-        while (_batch.Count < options.MaxBatch && input.TryRead(out var ready))
-        {
-            _batch.Add(ready);
-        }
-
-        if (_batch.Count == options.MaxBatch || options.MaxBatchWait == TimeSpan.Zero)
-        {
-            return; // the common case when inference is the bottleneck: no timer, no allocation
-        }
-
-        // The window's source is reused while it has not fired (TryReset), so waiting costs a timer only.
-        if (!_window.TryReset())
-        {
-            _window.Dispose();
-            _window = new CancellationTokenSource();
-        }
-
-        _window.CancelAfter(options.MaxBatchWait);
-        using var link = cancellation.CanBeCanceled ? cancellation.UnsafeRegister(static w => ((CancellationTokenSource)w!).Cancel(), _window) : default;
-        try
-        {
-            while (_batch.Count < options.MaxBatch)
-            {
-                if (input.TryRead(out var next))
-                {
-                    _batch.Add(next);
-                    continue;
-                }
-
-                if (!await input.WaitToReadAsync(_window.Token).ConfigureAwait(false))
-                {
-                    return;
-                }
-            }
-        }
-        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
-        {
-            // The wait window closed: run what we have.
-        }
-    }
-
     public void Dispose()
     {
-        _window.Dispose();
         _binding?.Dispose();
         _runOptions.Dispose();
         foreach (var tensor in _inputs)

@@ -53,7 +53,8 @@ internal sealed class PostprocessWorker(
             metrics.Processed(packet, model.Description.ClassNames);
             if (sinks.Count == 0)
             {
-                pool.Return(packet);
+                packet.SetSinkReferences(1);
+                pool.ReleaseSinkReference(packet); // published now: nothing else will have it
                 continue;
             }
 
@@ -85,7 +86,7 @@ internal sealed class PostprocessWorker(
                 // so the packet goes back to the pool once the sinks that have it are done.
                 for (int i = offered; i < sinks.Count; i++)
                 {
-                    pool.ReleaseSinkReference(packet);
+                    pool.ReleaseSinkReference(packet, delivered: false);
                 }
 
                 throw;

@@ -21,16 +21,18 @@ public sealed class PipelineMetricsTests
     {
         var registry = Prometheus.Metrics.NewCustomRegistry();
         int depth = 3;
-        var metrics = new PipelineMetrics(registry, [_a, _b], () => [("ready", depth), ("source_a", 1)]);
+        var metrics = new PipelineMetrics(registry, [_a, _b], () => [("prepared_a", depth), ("source_a", 1)]);
         metrics.Captured(_a);
         metrics.Captured(_a);
-        metrics.Dropped(_b, "capture", "queue_full", 5);
+        metrics.Dropped(_b, "capture", "stale", 5);
         metrics.Dropped(_b, "sink", "queue_full"); // a pair without a cached child still counts
         metrics.SinkFailed("ndjson", _a);
         metrics.BatchRan(1, 0.2);
         metrics.BatchRan(3, 0.4);
         metrics.BatchRan(9, 0.8);
-        metrics.Processed(Packet(_a, classIds: [0, 0, 2, 57]), ClassNames);
+        var packet = Packet(_a, classIds: [0, 0, 2, 57]);
+        metrics.Processed(packet, ClassNames);
+        metrics.Published(packet);
         _b.Status = StreamStatus.Up;
 
         var lines = registry.Scrape().Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -40,8 +42,8 @@ public sealed class PipelineMetricsTests
             "videomtl_frames_captured_total{stream=\"a\"} 2",
             "videomtl_frames_captured_total{stream=\"b\"} 0", // every known stream from the start
             "videomtl_frames_processed_total{stream=\"a\"} 1",
-            "videomtl_frames_dropped_total{reason=\"queue_full\",stage=\"capture\",stream=\"b\"} 5",
-            "videomtl_frames_dropped_total{reason=\"stale\",stage=\"preprocess\",stream=\"a\"} 0",
+            "videomtl_frames_dropped_total{reason=\"stale\",stage=\"capture\",stream=\"b\"} 5",
+            "videomtl_frames_dropped_total{reason=\"stale\",stage=\"capture\",stream=\"a\"} 0",
             "videomtl_frames_dropped_total{reason=\"decode_error\",stage=\"capture\",stream=\"a\"} 0",
             "videomtl_frames_dropped_total{reason=\"queue_full\",stage=\"sink\",stream=\"b\"} 1",
             "videomtl_sink_errors_total{sink=\"ndjson\",stream=\"a\"} 1",
@@ -62,7 +64,7 @@ public sealed class PipelineMetricsTests
             "videomtl_stage_duration_seconds_count{stage=\"inference\"} 3",
             "videomtl_end_to_end_latency_seconds_count{stream=\"a\"} 1",
             "# TYPE videomtl_queue_depth gauge",
-            "videomtl_queue_depth{queue=\"ready\"} 3",
+            "videomtl_queue_depth{queue=\"prepared_a\"} 3",
             "videomtl_queue_depth{queue=\"source_a\"} 1",
             "videomtl_stream_up{stream=\"a\"} 0",
             "videomtl_stream_up{stream=\"b\"} 1",
@@ -84,7 +86,7 @@ public sealed class PipelineMetricsTests
 
         // Gauges are read at each scrape.
         depth = 0;
-        Assert.Contains("videomtl_queue_depth{queue=\"ready\"} 0", registry.Scrape().Split('\n'));
+        Assert.Contains("videomtl_queue_depth{queue=\"prepared_a\"} 0", registry.Scrape().Split('\n'));
     }
 
     [Fact]
@@ -116,9 +118,10 @@ public sealed class PipelineMetricsTests
         void RecordFrame()
         {
             metrics.Captured(_b);
-            metrics.Dropped(_b, "preprocess", "stale");
+            metrics.Dropped(_b, "capture", "stale");
             metrics.BatchRan(4, 0.1);
             metrics.Processed(packet, ClassNames);
+            metrics.Published(packet);
             metrics.Encoded(0.005);
         }
     }

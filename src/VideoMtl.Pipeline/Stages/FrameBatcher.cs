@@ -5,6 +5,10 @@ namespace VideoMtl.Pipeline.Stages;
 /// only once its previous batch has run, so the frames it gets are the newest there are at that moment, and a
 /// live frame is letterboxed only once it has been chosen.
 /// <para>
+/// A live stream gives a batch at most one frame, its newest: a second one, arriving while the batch waits to
+/// fill, would be older than the one the next batch takes and would make this batch slower for everyone.
+/// </para>
+/// <para>
 /// Fairness: streams are taken in rounds, one frame per stream per round, each round starting after the
 /// stream served last, until the batch is full or no stream has a frame. With N streams waiting and batch B,
 /// every stream gets one slot in about N/B batches, whatever its frame rate; a stream that reconnects joins
@@ -26,6 +30,7 @@ internal sealed class FrameBatcher : IDisposable
     private readonly Exception?[] _failures;
     private readonly List<FramePacket> _unprepared;
     private readonly Action<int> _prepareOne; // made once: Parallel.For takes it every batch
+    private readonly bool[] _inBatch; // per input: has it given the batch being gathered a frame
     private CancellationTokenSource _window = new();
     private int _next; // the input the next round starts with
 
@@ -51,6 +56,7 @@ internal sealed class FrameBatcher : IDisposable
         _failures = new Exception?[maxBatch];
         _unprepared = new List<FramePacket>(maxBatch);
         _prepareOne = PrepareOne;
+        _inBatch = new bool[inputs.Count];
     }
 
     /// <summary>
@@ -61,6 +67,7 @@ internal sealed class FrameBatcher : IDisposable
     public async ValueTask<bool> NextAsync(List<FramePacket> batch, CancellationToken cancellation)
     {
         batch.Clear();
+        Array.Clear(_inBatch);
         while (true)
         {
             // Forget a pending ring before looking: a frame written after the look rings again, so none is missed.
@@ -77,7 +84,7 @@ internal sealed class FrameBatcher : IDisposable
                 continue;
             }
 
-            if (batch.Count < _maxBatch && _maxWait > TimeSpan.Zero && !AllEnded())
+            if (batch.Count < _maxBatch && _maxWait > TimeSpan.Zero && CanGrow())
             {
                 await FillAsync(batch, cancellation).ConfigureAwait(false);
             }
@@ -91,6 +98,21 @@ internal sealed class FrameBatcher : IDisposable
     }
 
     public void Dispose() => _window.Dispose();
+
+    /// <summary>Some stream could still add a frame to this batch: a file not ended, or a live stream not in it yet.</summary>
+    private bool CanGrow()
+    {
+        for (int i = 0; i < _inputs.Count; i++)
+        {
+            var input = _inputs[i];
+            if (!input.Ended && !(input.Stream.IsLive && _inBatch[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private bool AllEnded()
     {
@@ -117,9 +139,10 @@ internal sealed class FrameBatcher : IDisposable
             for (int k = 0; k < n && batch.Count < _maxBatch; k++)
             {
                 int i = (start + k) % n;
-                if (TryTake(_inputs[i], out var packet))
+                if (!(_inBatch[i] && _inputs[i].Stream.IsLive) && TryTake(_inputs[i], out var packet))
                 {
                     batch.Add(packet);
+                    _inBatch[i] = true;
                     took = true;
                     _next = (i + 1) % n;
                 }
@@ -158,7 +181,7 @@ internal sealed class FrameBatcher : IDisposable
         using var link = cancellation.CanBeCanceled ? cancellation.UnsafeRegister(static w => ((CancellationTokenSource)w!).Cancel(), _window) : default;
         try
         {
-            while (batch.Count < _maxBatch && !AllEnded())
+            while (batch.Count < _maxBatch && CanGrow())
             {
                 await _doorbell.WaitAsync(_window.Token).ConfigureAwait(false);
                 _doorbell.Clear();

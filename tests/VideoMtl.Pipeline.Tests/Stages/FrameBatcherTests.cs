@@ -105,6 +105,70 @@ public sealed class FrameBatcherTests : IDisposable
     }
 
     [Fact]
+    public async Task A_stream_that_comes_back_takes_its_turn_without_jumping_the_queue_or_starving()
+    {
+        var streams = Enumerable.Range(0, 3).Select(i => AddFile($"s{i}", capacity: 16)).ToList();
+        using var batcher = Batcher(maxBatch: 2);
+        var batch = new List<FramePacket>();
+        var order = new List<string>();
+        async Task TakeBatchesAsync(int count)
+        {
+            for (int b = 0; b < count; b++)
+            {
+                Assert.True(await batcher.NextAsync(batch, default));
+                order.AddRange(batch.Select(p => p.Stream.Name));
+                batch.ForEach(_pool.Return);
+            }
+        }
+
+        // s1 is down (no frames) while s0 and s2 have plenty.
+        foreach (int i in new[] { 0, 2 })
+        {
+            for (int f = 0; f < 12; f++)
+            {
+                Assert.True(streams[i].Writer.TryWrite(Frame(streams[i].Stream, f, prepared: true)));
+            }
+        }
+
+        await TakeBatchesAsync(2);
+        Assert.Equal(["s0", "s2", "s0", "s2"], order);
+
+        // s1 comes back with a burst of frames: it gets one slot per round like the others, never two in a row.
+        for (int f = 0; f < 12; f++)
+        {
+            Assert.True(streams[1].Writer.TryWrite(Frame(streams[1].Stream, f, prepared: true)));
+        }
+
+        order.Clear();
+        await TakeBatchesAsync(6);
+        Assert.Equal(["s0", "s1", "s2", "s0", "s1", "s2", "s0", "s1", "s2", "s0", "s1", "s2"], order);
+    }
+
+    [Fact]
+    public async Task A_camera_gives_a_batch_one_frame_and_a_batch_of_every_camera_does_not_wait_to_fill()
+    {
+        var a = AddCamera("a");
+        var b = AddCamera("b");
+        // A batch wait far longer than the test's bound: the batch must go as soon as each camera is in it.
+        using var batcher = new FrameBatcher(_inputs, _doorbell, 4, TimeSpan.FromSeconds(30), packet => packet.Tensor = _slots.Rent(), (_, e) => throw e, _pool.Return);
+        a.Writer.TryWrite(Frame(a.Stream, 0, prepared: false));
+        b.Writer.TryWrite(Frame(b.Stream, 0, prepared: false));
+
+        var batch = new List<FramePacket>();
+        Assert.True(await batcher.NextAsync(batch, default).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(["a", "b"], batch.Select(p => p.Stream.Name));
+        batch.ForEach(_pool.Return);
+
+        // A newer frame of a camera already in the batch waits for the next batch.
+        a.Writer.TryWrite(Frame(a.Stream, 1, prepared: false));
+        b.Writer.TryWrite(Frame(b.Stream, 1, prepared: false));
+        var next = batcher.NextAsync(batch, default).AsTask();
+        Assert.True(await next.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal([1L, 1L], batch.Select(p => p.FrameIndex));
+        batch.ForEach(_pool.Return);
+    }
+
+    [Fact]
     public async Task A_frame_that_cannot_be_prepared_takes_only_its_stream_out()
     {
         var good = AddCamera("good");

@@ -46,7 +46,26 @@ public sealed class LiveLatencyTests
 
         Assert.False(live.FairnessGoalMet);
         Assert.False(live.LatencyGoalMet); // p99 1000 ms > 2 × 400 ms
-        Assert.NotNull(live.Drift);
+        Assert.Equal(1000.0 / 300, live.RawDrift!.Value, 6);
+        Assert.Equal(1000.0 / 300, live.Drift!.Value, 6); // the batch time did not change: a backlog
         Assert.False(live.DriftGoalMet);
+    }
+
+    [Fact]
+    public void A_machine_that_slows_down_is_not_drift_when_latency_keeps_pace_with_the_batch_time()
+    {
+        var frames = new List<PublishedFrame>();
+        for (int s = 0; s < 180; s++)
+        {
+            // The batch time goes from 400 to 500 ms; latency stays 1.25 batch times.
+            double batch = s < 90 ? 400 : 500;
+            frames.Add(new PublishedFrame(s, 0, batch * 1.25, batch));
+        }
+
+        var live = LiveLatency.From(frames, ["a"], 0, 180);
+
+        Assert.Equal(1.25, live.RawDrift!.Value, 6);
+        Assert.Equal(1.0, live.Drift!.Value, 6);
+        Assert.True(live.DriftGoalMet);
     }
 }

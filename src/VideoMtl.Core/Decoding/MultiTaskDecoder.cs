@@ -19,6 +19,10 @@ public sealed class MultiTaskDecoder
     private readonly List<BoxCandidate> _candidates = [];
     private readonly List<BoxCandidate> _kept = [];
     private readonly List<int> _matched = [];
+
+    // The objects head anchor each object came from (-1 for a pose without a segment), by object index:
+    // what Finish needs to decode a mask after the tracker has chosen the objects.
+    private readonly List<int> _anchors = [];
     private readonly float[] _coefficients;
     private readonly float[] _keypoints;
 
@@ -33,39 +37,92 @@ public sealed class MultiTaskDecoder
         _keypoints = new float[model.Keypoints * 3];
     }
 
+    /// <summary>The report threshold: objects below it are only candidates for a tracker.</summary>
+    public float Confidence => _options.Confidence;
+
     /// <param name="objects">Boxes head ([4 + classes + coefficients, anchors]): seg_boxes, or det_boxes without segmentation.</param>
     /// <param name="prototypes">seg_protos for this image, empty without segmentation.</param>
     /// <param name="pose">pose head ([5 + 3K, anchors]), empty without pose.</param>
     public void Decode(
         ReadOnlySpan<float> objects, ReadOnlySpan<float> prototypes, ReadOnlySpan<float> pose, LetterboxGeometry geometry, Detections into)
     {
+        DecodeObjects(objects, pose, geometry, into, _options.Confidence);
+        Finish(objects, prototypes, geometry, into, []);
+    }
+
+    /// <summary>
+    /// The first half of <see cref="Decode"/>: boxes, classes, scores and poses of every object scoring at least
+    /// <paramref name="minScore"/> (a tracker's low threshold may be below the confidence), without masks:
+    /// a mask is the costly part, and only the objects kept after tracking get one (<see cref="Finish"/>).
+    /// </summary>
+    public void DecodeObjects(ReadOnlySpan<float> objects, ReadOnlySpan<float> pose, LetterboxGeometry geometry, Detections into, float minScore)
+    {
         ArgumentNullException.ThrowIfNull(into);
         into.Clear();
+        _anchors.Clear();
         int anchors = _model.Anchors;
         int classes = _model.ClassNames.Count;
 
         _candidates.Clear();
         _kept.Clear();
-        _extractor.Extract(objects, anchors, classes, _options.Confidence, _candidates);
+        _extractor.Extract(objects, anchors, classes, minScore, _candidates);
         NonMaxSuppression.Apply(_candidates, _options.IoU, _options.MaxCandidates, _options.MaxDetections, _kept);
         foreach (var c in _kept)
         {
             var box = ToSource(c, geometry);
-            int index = into.Add(box.X1, box.Y1, box.X2, box.Y2, c.ClassId, c.Score);
-            if (_model.HasSegmentation)
-            {
-                for (int k = 0; k < _coefficients.Length; k++)
-                {
-                    _coefficients[k] = objects[((4 + classes + k) * anchors) + c.Anchor];
-                }
-
-                _masks.Decode(prototypes, _model.ProtoWidth, _model.ProtoHeight, _coefficients, geometry, _model.InputWidth, _model.InputHeight, into, index);
-            }
+            into.Add(box.X1, box.Y1, box.X2, box.Y2, c.ClassId, c.Score);
+            _anchors.Add(c.Anchor);
         }
 
         if (_model.HasPose && !pose.IsEmpty)
         {
             AttachPoses(pose, geometry, into);
+        }
+    }
+
+    /// <summary>
+    /// The second half of <see cref="Decode"/>: drops the objects not flagged in <paramref name="keep"/> (empty:
+    /// keeps all) and decodes the masks of the rest. Call once after <see cref="DecodeObjects"/>, with the same outputs.
+    /// </summary>
+    public void Finish(ReadOnlySpan<float> objects, ReadOnlySpan<float> prototypes, LetterboxGeometry geometry, Detections into, ReadOnlySpan<bool> keep)
+    {
+        ArgumentNullException.ThrowIfNull(into);
+        if (!keep.IsEmpty)
+        {
+            into.Compact(keep);
+            int kept = 0;
+            for (int i = 0; i < keep.Length; i++)
+            {
+                if (keep[i])
+                {
+                    _anchors[kept++] = _anchors[i];
+                }
+            }
+
+            _anchors.RemoveRange(kept, _anchors.Count - kept);
+        }
+
+        if (!_model.HasSegmentation)
+        {
+            return;
+        }
+
+        int anchors = _model.Anchors;
+        int classes = _model.ClassNames.Count;
+        for (int index = 0; index < into.Count; index++)
+        {
+            int anchor = _anchors[index];
+            if (anchor < 0)
+            {
+                continue; // a pose without a segment: no mask coefficients
+            }
+
+            for (int k = 0; k < _coefficients.Length; k++)
+            {
+                _coefficients[k] = objects[((4 + classes + k) * anchors) + anchor];
+            }
+
+            _masks.Decode(prototypes, _model.ProtoWidth, _model.ProtoHeight, _coefficients, geometry, _model.InputWidth, _model.InputHeight, into, index);
         }
     }
 
@@ -111,6 +168,7 @@ public sealed class MultiTaskDecoder
             if (best < 0)
             {
                 best = into.Add(box.X1, box.Y1, box.X2, box.Y2, 0, p.Score);
+                _anchors.Add(-1);
             }
 
             _matched.Add(best);

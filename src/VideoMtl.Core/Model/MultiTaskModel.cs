@@ -4,6 +4,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using VideoMtl.Core.Decoding;
 using VideoMtl.Core.Results;
+using VideoMtl.Core.Tracking;
 using VideoMtl.Inference;
 using VideoMtl.Vision;
 
@@ -102,6 +103,28 @@ public sealed class MultiTaskModel : IDisposable
         ArgumentNullException.ThrowIfNull(decoder);
         ArgumentNullException.ThrowIfNull(outputs);
         decoder.Decode(Slice(outputs, ObjectsOutput, image, batch), Slice(outputs, ProtosOutput, image, batch), Slice(outputs, PoseOutput, image, batch), geometry, into);
+    }
+
+    /// <summary>
+    /// As <see cref="Decode(MultiTaskDecoder, IReadOnlyList{OrtValue}, int, int, LetterboxGeometry, Detections)"/>,
+    /// with <paramref name="tracker"/> choosing the objects and giving them ids between decoding the boxes and the
+    /// masks: candidates down to the tracker's low threshold are decoded, masks only for the objects it keeps.
+    /// </summary>
+    /// <param name="seconds">The frame's timestamp, in seconds, for the tracker's motion model.</param>
+    /// <returns>Milliseconds spent in the tracker.</returns>
+    public double Decode(
+        MultiTaskDecoder decoder, IReadOnlyList<OrtValue> outputs, int image, int batch, LetterboxGeometry geometry, Detections into, ObjectTracker tracker, double seconds)
+    {
+        ArgumentNullException.ThrowIfNull(decoder);
+        ArgumentNullException.ThrowIfNull(outputs);
+        ArgumentNullException.ThrowIfNull(tracker);
+        var objects = Slice(outputs, ObjectsOutput, image, batch);
+        decoder.DecodeObjects(objects, Slice(outputs, PoseOutput, image, batch), geometry, into, tracker.LowScore);
+        long started = Stopwatch.GetTimestamp();
+        tracker.Update(into, seconds);
+        double trackMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        decoder.Finish(objects, Slice(outputs, ProtosOutput, image, batch), geometry, into, tracker.Kept);
+        return trackMs;
     }
 
     public void Dispose() => Session.Dispose();

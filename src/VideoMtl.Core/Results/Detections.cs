@@ -115,6 +115,56 @@ public sealed class Detections
     }
 
     /// <summary>
+    /// Keeps only the objects whose <paramref name="keep"/> flag is set, in their order, with everything that
+    /// belongs to them (box, class, score, mask, keypoints, track id). Mask buffers move with their objects.
+    /// </summary>
+    public void Compact(ReadOnlySpan<bool> keep)
+    {
+        if (keep.Length != Count)
+        {
+            throw new ArgumentException($"expected {Count} flags, got {keep.Length}", nameof(keep));
+        }
+
+        int stride = KeypointsPerObject * 3;
+        int kept = 0;
+        for (int i = 0; i < Count; i++)
+        {
+            if (!keep[i])
+            {
+                continue;
+            }
+
+            if (kept != i)
+            {
+                _boxes.AsSpan(4 * i, 4).CopyTo(_boxes.AsSpan(4 * kept, 4));
+                _classIds[kept] = _classIds[i];
+                _scores[kept] = _scores[i];
+                _trackIds[kept] = _trackIds[i];
+                _hasKeypoints[kept] = _hasKeypoints[i];
+                if (_hasKeypoints[i])
+                {
+                    _keypoints.AsSpan(i * stride, stride).CopyTo(_keypoints.AsSpan(kept * stride, stride));
+                }
+
+                // Swap the pooled masks so neither buffer is lost: slot i's becomes spare for later frames.
+                (_masks[kept], _masks[i]) = (_masks[i], null);
+                (_maskPool[kept], _maskPool[i]) = (_maskPool[i], _maskPool[kept]);
+            }
+
+            kept++;
+        }
+
+        for (int i = kept; i < Count; i++)
+        {
+            // A dropped object's mask buffer goes back to the shared pool, as Clear would.
+            _maskPool[i]?.ReleaseBuffer();
+            _masks[i] = null;
+        }
+
+        Count = kept;
+    }
+
+    /// <summary>
     /// Empties the set for the next frame. Mask buffers go back to the shared pool, so buffers follow the
     /// objects' sizes across every frame in flight instead of each frame keeping its own largest ones.
     /// </summary>

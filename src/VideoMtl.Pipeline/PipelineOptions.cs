@@ -1,5 +1,6 @@
 using VideoMtl.Pipeline.Stages;
 using VideoMtl.Core.Decoding;
+using VideoMtl.Core.Tracking;
 using VideoMtl.Inference;
 using VideoMtl.Inference.Threading;
 using VideoMtl.Media;
@@ -56,6 +57,9 @@ public sealed record PipelineOptions
     public TimeSpan MaxBatchWait { get; init; } = TimeSpan.FromMilliseconds(10);
 
     public DecoderOptions Decoder { get; init; } = new();
+
+    /// <summary>Track ids per stream (on by default); see <see cref="TrackerOptions"/>.</summary>
+    public TrackerOptions Tracking { get; init; } = new();
 
     /// <summary>Restart files from the beginning when they end.</summary>
     public bool Loop { get; init; }
@@ -132,5 +136,6 @@ public sealed record PipelineOptions
 
         Reconnect.Validate();
         Decoder.Validate();
+        Tracking.Validate();
     }
 }

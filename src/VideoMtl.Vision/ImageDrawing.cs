@@ -109,6 +109,29 @@ public static class ImageDrawing
         return (boxWidth, boxHeight);
     }
 
+    /// <summary>The size of <paramref name="text"/> in the label font: width, height above the baseline, and the depth below it.</summary>
+    public static (int Width, int Height, int Baseline) MeasureText(string text, double fontScale, int thickness)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var size = Cv2.GetTextSize(text, HersheyFonts.HersheySimplex, fontScale, thickness, out int baseline);
+        return (size.Width, size.Height, baseline);
+    }
+
+    /// <summary>Writes <paramref name="text"/> in the label font with its baseline's left end at (x, y).</summary>
+    public static void DrawText(this Mat image, string text, int x, int y, BgrColor color, double fontScale, int thickness)
+    {
+        RequireBgr(image);
+        ArgumentNullException.ThrowIfNull(text);
+        Cv2.PutText(image, text, new Point(x, y), HersheyFonts.HersheySimplex, fontScale, color.ToScalar(), thickness, LineTypes.AntiAlias);
+    }
+
+    /// <summary>Fills the rectangle from (x, y), <paramref name="width"/> × <paramref name="height"/>, with one colour.</summary>
+    public static void FillRectangle(this Mat image, int x, int y, int width, int height, BgrColor color)
+    {
+        RequireBgr(image);
+        Cv2.Rectangle(image, new Rect(x, y, width, height), color.ToScalar(), -1);
+    }
+
     private static void Blend(Mat image, ReadOnlySpan<byte> mask, int width, int height, int left, int top, BgrColor color, byte alpha)
     {
         int x0 = Math.Max(0, left);

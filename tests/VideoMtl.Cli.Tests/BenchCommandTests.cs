@@ -31,12 +31,14 @@ public sealed class BenchCommandTests : IClassFixture<InferCommandTests.BuiltMod
             Assert.Equal(16, figures.GetProperty("frames").GetInt64());
             Assert.True(figures.GetProperty("steady_fps").GetDouble() > 0);
             Assert.True(figures.GetProperty("stage_ms_per_frame").GetProperty("inference").GetDouble() > 0);
+            Assert.True(figures.GetProperty("stage_ms_per_frame").GetProperty("track").GetDouble() > 0, "the tracker's time is shown");
             Assert.True(figures.GetProperty("objects_per_frame").GetDouble() > 1, "vtest frames show several people");
         }
 
         Assert.True(root.GetProperty("sinks_on").GetProperty("stage_ms_per_frame").GetProperty("encode").GetDouble() > 0, "the mp4 sink encodes");
         Assert.Equal(0, root.GetProperty("sinks_off").GetProperty("stage_ms_per_frame").GetProperty("overlay").GetDouble());
         Assert.True(root.GetProperty("host_alone").GetProperty("total_ms").GetDouble() > 0);
+        Assert.True(root.GetProperty("host_alone").GetProperty("track_ms").GetDouble() > 0);
         Assert.True(root.GetProperty("ort_defaults_fps").GetDouble() > 0);
         Assert.Equal(6, root.GetProperty("targets").GetArrayLength());
 

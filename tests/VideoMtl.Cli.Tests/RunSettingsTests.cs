@@ -56,6 +56,8 @@ public sealed class RunSettingsTests : IClassFixture<InferCommandTests.BuiltMode
     [InlineData("{\"LogFormat\": \"xml\"}", "--log-format / LogFormat 'xml' is unknown: use text or json")]
     [InlineData("{\"Http\": {\"BearerToken\": \"short\"}}", "Http:BearerToken is too weak")]
     [InlineData("{\"Http\": {\"Address\": \"localhost:80\"}}", "Http:Address 'localhost:80' is not an IP address")]
+    [InlineData("{\"Tracking\": {\"LostSecs\": 1}}", "unknown setting 'Tracking:LostSecs'")]
+    [InlineData("{\"Tracking\": {\"LostSeconds\": -1}}", "Tracking:LostSeconds -1 is out of range: use 0..3600 seconds")]
     public void Mistakes_in_the_settings_file_are_named(string json, string expected)
     {
         using var work = new TemporaryDirectory();
@@ -63,6 +65,28 @@ public sealed class RunSettingsTests : IClassFixture<InferCommandTests.BuiltMode
         File.WriteAllText(config, json);
         string error = Fail(null, "run", "--config", config, "--source", TestData.VtestAvi, "--model", _model.Path, "--out", work.Path);
         Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Tracking_settings_come_from_the_file_and_the_environment_and_the_flag_switches_tracking_off()
+    {
+        using var work = new TemporaryDirectory();
+        string output = Path.Combine(work.Path, "results");
+        // One image is one frame: with ConfirmHits 1 its objects have ids at once; with the default 2 they have none yet.
+        string config = WriteSettings(work, new { Sources = new[] { "bus=" + TestData.BusJpg }, Output = output, Model = _model.Path, Http = new { Port = 0 }, Tracking = new { ConfirmHits = 1 } });
+        List<JsonElement> TrackIds(IDictionary<string, string?>? environment, params string[] extra)
+        {
+            var (exit, _, stderr) = CliProcess.Run(environment, ["run", "--config", config, .. extra]);
+            Assert.True(exit == 0, stderr);
+            using var json = JsonDocument.Parse(File.ReadAllLines(Path.Combine(output, "bus.ndjson")).Single());
+            return json.RootElement.GetProperty("objects").EnumerateArray().Select(o => o.GetProperty("track_id").Clone()).ToList();
+        }
+
+        var ids = TrackIds(null);
+        Assert.NotEmpty(ids);
+        Assert.Equal(Enumerable.Range(1, ids.Count), ids.Select(id => id.GetInt32()).Order());
+        Assert.All(TrackIds(new Dictionary<string, string?> { ["VIDEOMTL__TRACKING__CONFIRMHITS"] = "2" }), id => Assert.Equal(JsonValueKind.Null, id.ValueKind));
+        Assert.All(TrackIds(null, "--no-tracking"), id => Assert.Equal(JsonValueKind.Null, id.ValueKind));
     }
 
     [Fact]

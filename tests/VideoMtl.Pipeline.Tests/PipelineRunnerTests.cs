@@ -4,23 +4,27 @@ using Microsoft.Extensions.Logging.Abstractions;
 using VideoMtl.Pipeline.Sources;
 using VideoMtl.TestSupport;
 using VideoMtl.Vision;
+using Xunit.Abstractions;
 
 namespace VideoMtl.Pipeline.Tests;
 
 public sealed class PipelineRunnerTests : IClassFixture<PipelineFixture>
 {
     private readonly PipelineFixture _fixture;
+    private readonly ITestOutputHelper _log;
 
-    public PipelineRunnerTests(PipelineFixture fixture)
+    public PipelineRunnerTests(PipelineFixture fixture, ITestOutputHelper log)
     {
         _fixture = fixture;
+        _log = log;
     }
 
     [Fact]
-    public async Task Vtest_gives_795_ordered_results_and_a_795_frame_video()
+    public async Task Vtest_gives_795_ordered_results_a_795_frame_video_and_track_ids_that_repeat_on_a_second_run()
     {
         using var output = new TemporaryDirectory();
-        var summary = await Run(output.Path, [SourceSpec.Parse(TestData.VtestAvi)]);
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var summary = await Run(output.Path, [SourceSpec.Parse(TestData.VtestAvi)], registry);
 
         Assert.False(summary.Cancelled);
         var stream = Assert.Single(summary.Streams);
@@ -42,6 +46,29 @@ public sealed class PipelineRunnerTests : IClassFixture<PipelineFixture>
         Assert.True(withMaskedPeople > 700, $"{withMaskedPeople} frames with a masked person");
         Assert.True(withKeypoints > 600, $"{withKeypoints} frames with keypoints");
         Assert.Equal(795, MediaProbe.CountFrames(Path.Combine(output.Path, "vtest.mp4")));
+
+        // Track ids: given from 1 up without gaps, never twice in one frame, on nearly every object, and
+        // lasting: the figures are printed for the README.
+        var tracks = TrackFigures.Read(lines);
+        _log.WriteLine(tracks.ToString());
+        Assert.Equal(Enumerable.Range(1, tracks.Ids), tracks.IdsInOrderOfFirstSight.Order());
+        Assert.Equal(0, tracks.FramesWithARepeatedId);
+        Assert.True(tracks.ShareWithId > 0.9, tracks.ToString());
+        Assert.InRange(tracks.Ids, 15, 120);
+        Assert.True(tracks.MeanLength >= 30, tracks.ToString());
+        Assert.Contains($"videomtl_tracks_started_total{{stream=\"vtest\"}} {tracks.Ids}\n", registry.Scrape(), StringComparison.Ordinal);
+        Assert.Matches(@"videomtl_tracks_active\{stream=""vtest""\} \d+", registry.Scrape());
+
+        // The same file again (its first 200 frames, results only) gives the same objects with the same ids.
+        using var again = new TemporaryDirectory();
+        var options = new PipelineOptions
+        {
+            Sources = [SourceSpec.Parse(TestData.VtestAvi)], OutputDirectory = again.Path, ModelPath = _fixture.ModelPath, IntraOpThreads = 2,
+            MaxFramesPerSource = 200, WriteVideo = false,
+        };
+        await new PipelineRunner(options, NullLoggerFactory.Instance).RunAsync(default);
+        static string Objects(string line) => JsonDocument.Parse(line).RootElement.GetProperty("objects").GetRawText();
+        Assert.Equal(lines.Take(200).Select(Objects), ReadLines(Path.Combine(again.Path, "vtest.ndjson")).Select(Objects));
     }
 
     [Fact]
@@ -76,7 +103,7 @@ public sealed class PipelineRunnerTests : IClassFixture<PipelineFixture>
         Assert.Contains("# TYPE videomtl_inference_batch_size histogram", metrics, StringComparison.Ordinal);
         Assert.Matches(@"videomtl_inference_batch_size_sum 40\n", metrics);
         Assert.Matches(@"videomtl_inference_batch_size_bucket\{le=""1""\} (\d+)\n", metrics);
-        foreach (string stage in new[] { "decode", "preprocess", "inference", "postprocess", "overlay", "encode" })
+        foreach (string stage in new[] { "decode", "preprocess", "inference", "postprocess", "track", "overlay", "encode" })
         {
             Assert.Contains($"videomtl_stage_duration_seconds_count{{stage=\"{stage}\"}}", metrics, StringComparison.Ordinal);
         }

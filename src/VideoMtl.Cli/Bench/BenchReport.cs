@@ -57,15 +57,16 @@ internal sealed record BenchSetup(
 
 /// <param name="Fps">Frames over the whole run, model load excluded, warm-up and drain included.</param>
 /// <param name="SteadyFps">Frames per second after the warm-up frames, to the last frame.</param>
-/// <param name="HostMsPerFrame">Preprocess + postprocess + overlay per frame: what VideoMtl adds around the model.</param>
+/// <param name="HostMsPerFrame">Preprocess + postprocess + track + overlay per frame: what VideoMtl adds around the model.</param>
 internal sealed record PipelineFigures(
     string Sinks, long Frames, double Fps, double SteadyFps, double MeanBatch, IReadOnlyDictionary<string, double> StageMsPerFrame,
     double HostMsPerFrame, double ObjectsPerFrame, double AllocatedBytesPerFrame);
 
 /// <summary>Per-frame host work timed alone (one thread, nothing else running), on real frames and outputs.</summary>
-internal sealed record HostWorkFigures(int Frames, double PreprocessMs, double PostprocessMs, double OverlayMs, double ObjectsPerFrame)
+/// <param name="TrackMs">The tracker's update on consecutive frames of the clip (ids, Kalman steps, assignment).</param>
+internal sealed record HostWorkFigures(int Frames, double PreprocessMs, double PostprocessMs, double TrackMs, double OverlayMs, double ObjectsPerFrame)
 {
-    public double TotalMs => PreprocessMs + PostprocessMs + OverlayMs;
+    public double TotalMs => PreprocessMs + PostprocessMs + TrackMs + OverlayMs;
 }
 
 internal sealed record BatchingFigures(int Streams, int MaxBatch, long Frames, double SteadyFps, double MeanBatch);

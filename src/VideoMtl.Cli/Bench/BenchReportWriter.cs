@@ -65,8 +65,8 @@ internal static class BenchReportWriter
 
         var h = report.HostAlone;
         var host = new Table().Border(TableBorder.Markdown).AddColumn("host work, alone (ms per frame)").AddColumn(new TableColumn("preprocess").RightAligned()).AddColumn(new TableColumn("postprocess").RightAligned())
-            .AddColumn(new TableColumn("overlay").RightAligned()).AddColumn(new TableColumn("total").RightAligned()).AddColumn(new TableColumn("objects/frame").RightAligned());
-        host.AddRow(Invariant($"{h.Frames} frames, one thread"), F(h.PreprocessMs), F(h.PostprocessMs), F(h.OverlayMs), F(h.TotalMs), F(h.ObjectsPerFrame));
+            .AddColumn(new TableColumn("track").RightAligned()).AddColumn(new TableColumn("overlay").RightAligned()).AddColumn(new TableColumn("total").RightAligned()).AddColumn(new TableColumn("objects/frame").RightAligned());
+        host.AddRow(Invariant($"{h.Frames} frames, one thread"), F(h.PreprocessMs), F(h.PostprocessMs), F(h.TrackMs), F(h.OverlayMs), F(h.TotalMs), F(h.ObjectsPerFrame));
         console.Write(host);
         console.WriteLine();
 
@@ -76,7 +76,7 @@ internal static class BenchReportWriter
             stages.AddColumn(new TableColumn(stage).RightAligned());
         }
 
-        stages.AddColumn(new TableColumn("host (pre+post+overlay)").RightAligned()).AddColumn(new TableColumn("objects/frame").RightAligned()).AddColumn(new TableColumn("managed B/frame").RightAligned());
+        stages.AddColumn(new TableColumn("host (pre+post+track+overlay)").RightAligned()).AddColumn(new TableColumn("objects/frame").RightAligned()).AddColumn(new TableColumn("managed B/frame").RightAligned());
         foreach (var p in new[] { report.SinksOn, report.SinksOff })
         {
             stages.AddRow([$"sinks: {p.Sinks}", .. p.StageMsPerFrame.Values.Select(F), F(p.HostMsPerFrame), F(p.ObjectsPerFrame), Invariant($"{p.AllocatedBytesPerFrame:0}")]);

@@ -40,6 +40,7 @@ internal static class RunCommand
         var realtime = new Option<bool>("--realtime") { Description = "Play files at their own frame rate, dropping frames when behind, like a camera" };
         var noVideo = new Option<bool>("--no-video") { Description = "Do not write annotated mp4 files" };
         var videoPreset = new Option<string>("--video-preset") { Description = "x264 speed preset of the mp4 (ultrafast..veryslow; default: veryfast), or ffmpeg for OpenCV's FFmpeg writer" };
+        var noTracking = new Option<bool>("--no-tracking") { Description = "No track ids: every object's track_id is null (tracking settings: the Tracking section of the settings file)" };
         var noNdjson = new Option<bool>("--no-ndjson") { Description = "Do not write NDJSON results" };
         var noProgress = new Option<bool>("--no-progress") { Description = "No progress bar (it is shown only on a terminal, for files)" };
         var logFormat = new Option<string>("--log-format") { Description = "text or json (one JSON object per line on stderr)" };
@@ -48,7 +49,7 @@ internal static class RunCommand
 
         var command = new Command("run", "Run the pipeline: annotated mp4 and NDJSON results per stream, metrics and live preview over HTTP")
         {
-            config, sources, outDir, model, device, maxBatch, maxWait, threads, spinning, conf, iou, maxFrames, loop, realtime, noVideo, videoPreset, noNdjson, noProgress, logFormat, httpPort, httpAddress,
+            config, sources, outDir, model, device, maxBatch, maxWait, threads, spinning, conf, iou, maxFrames, loop, realtime, noVideo, videoPreset, noNdjson, noTracking, noProgress, logFormat, httpPort, httpAddress,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -81,6 +82,7 @@ internal static class RunCommand
             Override(noVideo, v => settings.Video = !v);
             Override(videoPreset, v => settings.VideoPreset = v);
             Override(noNdjson, v => settings.Ndjson = !v);
+            Override(noTracking, v => settings.Tracking = settings.Tracking with { Enabled = !v });
             Override(noProgress, v => settings.Progress = !v);
             Override(logFormat, v => settings.LogFormat = v);
             Override(httpPort, v => settings.Http.Port = v);
@@ -190,6 +192,7 @@ internal static class RunCommand
                 MaxBatch = settings.MaxBatch,
                 MaxBatchWait = TimeSpan.FromMilliseconds(settings.MaxWaitMs),
                 Decoder = new DecoderOptions { Confidence = settings.Confidence, IoU = settings.IoU },
+                Tracking = settings.Tracking,
                 MaxFramesPerSource = settings.MaxFrames,
                 Loop = settings.Loop,
                 Realtime = settings.Realtime,

@@ -59,4 +59,7 @@ internal sealed class RunSettings
     public HttpSettings Http { get; set; } = new();
 
     public ReconnectSettings Reconnect { get; set; } = new();
+
+    /// <summary>Track ids (bound straight onto the pipeline's options: each key is documented once, there).</summary>
+    public Core.Tracking.TrackerOptions Tracking { get; set; } = new();
 }

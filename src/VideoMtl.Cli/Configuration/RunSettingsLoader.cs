@@ -69,6 +69,7 @@ internal static partial class RunSettingsLoader
     {
         nameof(HttpSettings) => "Http:",
         nameof(ReconnectSettings) => "Reconnect:",
+        nameof(Core.Tracking.TrackerOptions) => "Tracking:",
         _ => string.Empty,
     };
 

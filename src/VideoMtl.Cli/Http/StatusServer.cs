@@ -132,6 +132,7 @@ internal sealed class StatusServer : IAsyncDisposable
                 json.WriteNumber("captured", s.Captured);
                 json.WriteNumber("processed", s.Processed);
                 json.WriteNumber("dropped", s.Dropped);
+                json.WriteNumber("tracks_active", s.TracksActive);
                 if (s.Error is not null)
                 {
                     json.WriteString("error", s.Error);

@@ -2,7 +2,7 @@ using VideoMtl.Vision;
 
 namespace VideoMtl.Core.Annotation;
 
-/// <summary>A fixed, well-separated colour per class id (or track id), so a class keeps its colour across frames.</summary>
+/// <summary>A fixed, well-separated colour per track id (or class id), so an object keeps its colour across frames.</summary>
 public static class ColorPalette
 {
     private static readonly BgrColor[] Colors =
@@ -15,6 +15,17 @@ public static class ColorPalette
     ];
 
     public static BgrColor For(int id) => Colors[(int)((uint)id % (uint)Colors.Length)];
+
+    /// <summary>
+    /// The colour object <paramref name="index"/> is drawn in: its track's, so a person keeps one colour across
+    /// frames and two people of the same class differ; its class's while it has no track id.
+    /// </summary>
+    public static BgrColor ForObject(Results.Detections detections, int index)
+    {
+        ArgumentNullException.ThrowIfNull(detections);
+        int track = detections.TrackIds[index];
+        return track >= 0 ? For(track) : For(detections.ClassIds[index]);
+    }
 
     /// <summary>Black or white, whichever reads better on <paramref name="background"/>.</summary>
     public static BgrColor TextOn(BgrColor background) =>

@@ -5,7 +5,7 @@ using VideoMtl.Vision;
 
 namespace VideoMtl.Core.Annotation;
 
-/// <summary>Blends each object's mask in its class colour.</summary>
+/// <summary>Blends each object's mask in its colour (its track's, else its class's).</summary>
 public sealed class MaskAnnotator(float opacity = 0.45f) : IAnnotator
 {
     public void Annotate(Mat image, Detections detections, ModelDescription model)
@@ -15,7 +15,7 @@ public sealed class MaskAnnotator(float opacity = 0.45f) : IAnnotator
         {
             if (detections.GetMask(i) is { Width: > 0, Height: > 0 } mask)
             {
-                image.BlendMask(mask.Bits, mask.Width, mask.Height, mask.Left, mask.Top, ColorPalette.For(detections.ClassIds[i]), opacity);
+                image.BlendMask(mask.Bits, mask.Width, mask.Height, mask.Left, mask.Top, ColorPalette.ForObject(detections, i), opacity);
             }
         }
     }

@@ -24,6 +24,7 @@ public sealed class ObjectTracker
 
     private readonly TrackerOptions _options;
     private readonly float _highScore;
+    private readonly float _lowScore;
     private readonly List<Track> _tracks = [];
     private readonly Stack<Track> _free = new();
     private readonly LinearAssignment _assignment = new();
@@ -44,13 +45,14 @@ public sealed class ObjectTracker
     public ObjectTracker(TrackerOptions options, float highScore)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate(highScore);
+        options.Validate();
         _options = options;
         _highScore = highScore;
+        _lowScore = Math.Min(options.LowScore, highScore);
     }
 
     /// <summary>Detections down to this score are worth decoding for the tracker (its second stage).</summary>
-    public float LowScore => _options.LowScore;
+    public float LowScore => _lowScore;
 
     /// <summary>Confirmed tracks matched in the latest frame: the objects with an id in view.</summary>
     public int ActiveTracks { get; private set; }
@@ -112,7 +114,7 @@ public sealed class ObjectTracker
                 _high.Add(i);
                 _keep[i] = true;
             }
-            else if (scores[i] >= _options.LowScore)
+            else if (scores[i] >= _lowScore)
             {
                 _low.Add(i);
             }

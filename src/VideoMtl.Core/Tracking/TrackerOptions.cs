@@ -13,7 +13,8 @@ public sealed record TrackerOptions
     /// <summary>
     /// Detections down to this score are decoded and offered to the second association stage, where they
     /// can only continue a track that lost its confident detection (a person half hidden, motion blur).
-    /// Unmatched low detections are dropped, never reported.
+    /// Unmatched low detections are dropped, never reported. A confidence set below it lowers it to the confidence
+    /// (every detection is then confident and the second stage has nothing to do).
     /// </summary>
     public float LowScore { get; init; } = 0.1f;
 
@@ -36,15 +37,17 @@ public sealed record TrackerOptions
     /// <summary>
     /// Motion noise of the constant-velocity model: the standard deviation of acceleration, in object heights per
     /// second squared. Larger follows sudden turns better; smaller keeps predictions steadier through occlusions.
+    /// 0.3 gave the fewest person ids and probable fragments on vtest.avi among 0.1–2 (replaying the same
+    /// detections: 44 person ids at 0.2–0.3, 47 at 0.5 and 1, 56 at 2).
     /// </summary>
-    public float Acceleration { get; init; } = 1.0f;
+    public float Acceleration { get; init; } = 0.3f;
 
-    /// <summary>Checks every value against <paramref name="confidence"/> (the decoder's report threshold).</summary>
-    public void Validate(float confidence)
+    /// <summary>Checks every value; names the first one out of range.</summary>
+    public void Validate()
     {
-        if (!(LowScore > 0 && LowScore <= confidence))
+        if (!(LowScore is > 0 and < 1))
         {
-            throw new ArgumentException($"Tracking:LowScore {LowScore} is out of range: use a value above 0 and at most the confidence threshold ({confidence}, --conf)");
+            throw new ArgumentException($"Tracking:LowScore {LowScore} is out of range: use a value between 0 and 1 (exclusive), below the confidence threshold");
         }
 
         if (!(MatchIoU is > 0 and < 1))

@@ -20,7 +20,7 @@ public sealed class PipelineMetrics
     public static readonly double[] BatchSizeBuckets = [1, 2, 4, 8, 16, 32, 64];
 
     /// <summary>The stages <c>videomtl_stage_duration_seconds</c> is labelled with.</summary>
-    public static readonly IReadOnlyList<string> StageNames = ["decode", "preprocess", "inference", "postprocess", "overlay", "encode"];
+    public static readonly IReadOnlyList<string> StageNames = ["decode", "preprocess", "inference", "postprocess", "track", "overlay", "encode"];
 
     /// <summary>The stages a fault is counted for (every one starts at 0, so an alert on it works from the start).</summary>
     public static readonly IReadOnlyList<string> FaultStages = ["capture", "preprocess", "inference", "postprocess", "sink"];
@@ -51,6 +51,8 @@ public sealed class PipelineMetrics
         var captured = factory.CreateCounter("videomtl_frames_captured_total", "Frames read from each source", stream);
         var processed = factory.CreateCounter("videomtl_frames_processed_total", "Frames decoded into results", stream);
         var reconnects = factory.CreateCounter("videomtl_stream_reconnects_total", "Times a live source was opened again after it went down", stream);
+        var tracksActive = factory.CreateGauge("videomtl_tracks_active", "Tracked objects with an id in the stream's latest frame", stream);
+        var tracksStarted = factory.CreateCounter("videomtl_tracks_started_total", "Track ids given (objects followed long enough to be confirmed)", stream);
         var latency = factory.CreateHistogram("videomtl_end_to_end_latency_seconds", "Capture to result, per frame", stream, new HistogramConfiguration { Buckets = SecondsBuckets });
         _dropped = factory.CreateCounter("videomtl_frames_dropped_total", "Frames dropped, by stage and reason", ["reason", "stage", "stream"]);
         _objects = factory.CreateCounter("videomtl_objects_detected_total", "Objects in results, by class", ["class", "stream"]);
@@ -65,7 +67,8 @@ public sealed class PipelineMetrics
         // (a series that appears only with its first drop is invisible to "is anything dropping?").
         _perStream = streams.Select(s => new PerStream(
             captured.WithLabels(s.Name), processed.WithLabels(s.Name), reconnects.WithLabels(s.Name), latency.WithLabels(s.Name),
-            _dropped.WithLabels("stale", "capture", s.Name), _dropped.WithLabels("decode_error", "capture", s.Name))).ToArray();
+            _dropped.WithLabels("stale", "capture", s.Name), _dropped.WithLabels("decode_error", "capture", s.Name),
+            tracksActive.WithLabels(s.Name), tracksStarted.WithLabels(s.Name))).ToArray();
 
         // Read at scrape time: queue depths, stream status and rate, memory and collections.
         var queueDepth = factory.CreateGauge("videomtl_queue_depth", "Frames waiting in each queue", ["queue"]);
@@ -147,9 +150,14 @@ public sealed class PipelineMetrics
         _stageDuration[0].Observe(packet.DecodeMs / 1000);
         _stageDuration[1].Observe(packet.PreprocessMs / 1000);
         _stageDuration[3].Observe(packet.PostprocessMs / 1000);
+        if (packet.TrackMs > 0)
+        {
+            _stageDuration[4].Observe(packet.TrackMs / 1000);
+        }
+
         if (packet.OverlayMs > 0)
         {
-            _stageDuration[4].Observe(packet.OverlayMs / 1000);
+            _stageDuration[5].Observe(packet.OverlayMs / 1000);
         }
 
         var ids = packet.Detections.ClassIds;
@@ -167,7 +175,15 @@ public sealed class PipelineMetrics
     }
 
     /// <summary>Time a sink spent encoding/writing one frame.</summary>
-    public void Encoded(double seconds) => _stageDuration[5].Observe(seconds);
+    public void Encoded(double seconds) => _stageDuration[6].Observe(seconds);
+
+    /// <summary>A stream's tracker after a frame: the tracks in view, and the ids it has given so far (a running total).</summary>
+    public void Tracked(StreamState stream, int active, long started)
+    {
+        var perStream = For(stream);
+        perStream.TracksActive.Set(active);
+        perStream.TracksStarted.IncTo(started);
+    }
 
     /// <summary>Seconds and observations of one stage so far (<see cref="StageNames"/>), for the bench.</summary>
     public (double Seconds, long Count) StageTotals(string stage)
@@ -183,7 +199,8 @@ public sealed class PipelineMetrics
 
     /// <summary>The children one stream's frames touch, looked up once.</summary>
     private sealed class PerStream(
-        Counter.Child captured, Counter.Child processed, Counter.Child reconnects, Histogram.Child latency, Counter.Child stale, Counter.Child decodeError)
+        Counter.Child captured, Counter.Child processed, Counter.Child reconnects, Histogram.Child latency, Counter.Child stale, Counter.Child decodeError,
+        Gauge.Child tracksActive, Counter.Child tracksStarted)
     {
         private readonly Lock _gate = new();
         private Counter.Child?[] _objects = [];
@@ -199,6 +216,10 @@ public sealed class PipelineMetrics
         public Counter.Child DecodeError { get; } = decodeError;
 
         public Counter.Child Stale { get; } = stale;
+
+        public Gauge.Child TracksActive { get; } = tracksActive;
+
+        public Counter.Child TracksStarted { get; } = tracksStarted;
 
         /// <summary>The objects counter of one class, created at its first sighting and kept.</summary>
         public Counter.Child Objects(Counter counter, string stream, int classId, IReadOnlyList<string> classNames)

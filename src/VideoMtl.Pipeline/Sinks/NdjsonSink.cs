@@ -50,6 +50,7 @@ public sealed class NdjsonSink(string directory, ModelDescription model) : IFram
             j.WriteNumber("preprocess", Math.Round(p.PreprocessMs, 3));
             j.WriteNumber("inference", Math.Round(p.InferenceMs, 3));
             j.WriteNumber("postprocess", Math.Round(p.PostprocessMs, 3));
+            j.WriteNumber("track", Math.Round(p.TrackMs, 3));
             j.WriteNumber("overlay", Math.Round(p.OverlayMs, 3));
             j.WriteNumber("end_to_end", Math.Round(Stopwatch.GetElapsedTime(p.CapturedAt).TotalMilliseconds, 3));
             j.WriteEndObject();

@@ -57,6 +57,9 @@ public sealed class FramePacket
 
     public double OverlayMs { get; set; }
 
+    /// <summary>Time in the stream's tracker (part of postprocess, shown on its own); 0 with tracking off.</summary>
+    public double TrackMs { get; set; }
+
     public void SetSinkReferences(int count) => Volatile.Write(ref _sinkReferences, count);
 
     /// <summary>True for the sink that released last: it returns the packet to the pool.</summary>

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using VideoMtl.Core.Annotation;
 using VideoMtl.Core.Decoding;
 using VideoMtl.Core.Model;
+using VideoMtl.Core.Tracking;
 using VideoMtl.Pipeline.Metrics;
 
 namespace VideoMtl.Pipeline.Stages;
@@ -22,6 +23,10 @@ internal sealed class PostprocessWorker(
     PipelineMetrics metrics,
     PipelineOptions options)
 {
+    // One tracker per stream, by stream index. Only this worker touches them, and it takes each stream's
+    // frames in order (batches leave inference in order), which a tracker needs.
+    private readonly ObjectTracker?[] _trackers = new ObjectTracker?[options.Sources.Count];
+
     public async Task RunAsync(CancellationToken cancellation)
     {
         await foreach (var packet in input.ReadAllAsync(cancellation).ConfigureAwait(false))
@@ -32,11 +37,22 @@ internal sealed class PostprocessWorker(
             {
                 options.FaultInjection?.Invoke("postprocess", packet);
                 var batch = packet.Batch!;
-                model.Decode(decoder, batch.Outputs, packet.BatchIndex, batch.BatchSize, packet.Geometry, packet.Detections);
+                if (options.Tracking.Enabled)
+                {
+                    var tracker = _trackers[packet.Stream.Index] ??= new ObjectTracker(options.Tracking, options.Decoder.Confidence);
+                    packet.TrackMs = model.Decode(decoder, batch.Outputs, packet.BatchIndex, batch.BatchSize, packet.Geometry, packet.Detections, tracker, TrackingClock(packet));
+                    metrics.Tracked(packet.Stream, tracker.ActiveTracks, tracker.TracksStarted);
+                    packet.Stream.TracksActive = tracker.ActiveTracks;
+                }
+                else
+                {
+                    model.Decode(decoder, batch.Outputs, packet.BatchIndex, batch.BatchSize, packet.Geometry, packet.Detections);
+                }
+
                 packet.Batch = null;
                 batch.Release();
                 decoded = Stopwatch.GetTimestamp();
-                packet.PostprocessMs = Stopwatch.GetElapsedTime(started, decoded).TotalMilliseconds;
+                packet.PostprocessMs = Stopwatch.GetElapsedTime(started, decoded).TotalMilliseconds - packet.TrackMs;
                 if (annotator is not null)
                 {
                     annotator.Annotate(packet.Image, packet.Detections, model.Description);
@@ -93,4 +109,12 @@ internal sealed class PostprocessWorker(
             }
         }
     }
+
+    /// <summary>
+    /// The frame's time for the tracker's motion model, in seconds: a file's own timestamps (exact, whatever the
+    /// processing speed), a live frame's arrival (a camera's clock is not known, and stale frames dropped on the
+    /// way still count as elapsed time, as they should).
+    /// </summary>
+    private static double TrackingClock(FramePacket packet) =>
+        packet.Stream.IsLive ? packet.CapturedAt / (double)Stopwatch.Frequency : packet.PtsMs / 1000;
 }

@@ -14,6 +14,7 @@ public sealed class StreamState
     private long _windowCount;
     private double _fps;
     private long _reconnects;
+    private int _tracksActive;
     private int _status;
 
     public StreamState(int index, string name, string displaySource, bool isLive)
@@ -68,6 +69,13 @@ public sealed class StreamState
     public void CountReconnect() => Interlocked.Increment(ref _reconnects);
 
     public string? Error { get; set; }
+
+    /// <summary>Objects with a track id in the latest processed frame (0 with tracking off).</summary>
+    public int TracksActive
+    {
+        get => Volatile.Read(ref _tracksActive);
+        set => Volatile.Write(ref _tracksActive, value);
+    }
 
     public void CountCaptured() => Interlocked.Increment(ref _captured);
 

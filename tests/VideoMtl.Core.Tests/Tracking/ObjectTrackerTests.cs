@@ -247,8 +247,10 @@ public sealed class ObjectTrackerTests
     [Fact]
     public void Settings_out_of_range_are_named()
     {
-        var error = Assert.Throws<ArgumentException>(() => NewTracker(new TrackerOptions { LowScore = 0.3f }));
+        var error = Assert.Throws<ArgumentException>(() => NewTracker(new TrackerOptions { LowScore = 0 }));
         Assert.Contains("Tracking:LowScore", error.Message);
+        // A confidence below the low threshold lowers it, rather than being an error.
+        Assert.Equal(0.05f, new ObjectTracker(new TrackerOptions(), 0.05f).LowScore);
         Assert.Contains("Tracking:LostSeconds", Assert.Throws<ArgumentException>(() => NewTracker(new TrackerOptions { LostSeconds = -1 })).Message);
         Assert.Contains("Tracking:ConfirmHits", Assert.Throws<ArgumentException>(() => NewTracker(new TrackerOptions { ConfirmHits = 0 })).Message);
     }

@@ -95,6 +95,33 @@ public sealed class InferCommandTests : IClassFixture<InferCommandTests.BuiltMod
         Assert.Matches(@"^error: .*yolov8n-pose-uint8\.onnx is a 'pose' model \(its metadata says so\), but it was given as the segment model\s*$", stderr);
     }
 
+    [Fact]
+    public void Evaluate_scores_the_models_poses_against_the_teacher_and_writes_json()
+    {
+        using var temp = new TemporaryDirectory();
+        string json = temp.File("figures.json");
+        var (exit, stdout, stderr) = CliProcess.Run(null, "model", "evaluate", "--teacher", TestData.Model("yolov8n-pose-uint8.onnx"),
+            "--model", _model.Path, "--segment", TestData.Model("yolov8n-seg-uint8.onnx"), "--json", json, TestData.BusJpg);
+        Assert.True(exit == 0, stderr);
+        Assert.Matches(@"matched \d+ \(100\.0 ?%\); matched with OKS >= 0\.5: 100\.0 ?%; mean OKS 0\.9\d\d", stdout);
+        Assert.Contains("mean error per joint (px): nose ", stdout, StringComparison.Ordinal);
+        Assert.Contains("100.0 % matched, mean IoU 0.9", stdout.Replace("100.0%", "100.0 %", StringComparison.Ordinal), StringComparison.Ordinal);
+        using var figures = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.Equal(1.0, figures.RootElement.GetProperty("matched_share").GetDouble());
+        Assert.Equal("bus.jpg", figures.RootElement.GetProperty("images")[0].GetProperty("image").GetString());
+    }
+
+    [Fact]
+    public void Evaluate_names_a_teacher_that_is_not_a_pose_export_in_one_line()
+    {
+        var (exit, _, stderr) = CliProcess.Run(null, "model", "evaluate", "--teacher", TestData.Model("yolov8n-seg-uint8.onnx"), "--model", _model.Path, TestData.BusJpg);
+        Assert.Equal(1, exit);
+        Assert.Matches(@"^error: --teacher .*yolov8n-seg-uint8\.onnx: not a pose export \(no kpt_shape metadata\)\s*$", stderr);
+        (exit, _, stderr) = CliProcess.Run(null, "model", "evaluate", "--teacher", TestData.Model("yolov8n-pose-uint8.onnx"), "--model", _model.Path, "/no/frames.mp4");
+        Assert.Equal(1, exit);
+        Assert.Equal("error: /no/frames.mp4: not found (give images or videos to evaluate on)", stderr.Trim());
+    }
+
     /// <summary>Runs <c>videomtl model build</c> once for the class.</summary>
     public sealed class BuiltModel : IDisposable
     {

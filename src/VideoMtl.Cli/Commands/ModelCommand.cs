@@ -2,12 +2,20 @@ using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using VideoMtl.ModelTools;
+using VideoMtl.ModelTools.Evaluation;
+using VideoMtl.Vision;
 
 namespace VideoMtl.Cli.Commands;
 
 /// <summary><c>videomtl model build</c>: one multi-task model from segment + pose (+ detect) exports.</summary>
 internal static class ModelCommand
 {
+    private static readonly System.Text.Json.JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+    };
+
     public static Command Create(TextWriter output)
     {
         var segment = new Option<string>("--segment") { Description = "Segmentation export (e.g. yolov8n-seg.onnx)", Required = true };
@@ -66,6 +74,72 @@ internal static class ModelCommand
             return 0;
         });
 
-        return new Command("model", "Build and inspect multi-task models") { build };
+        return new Command("model", "Build and inspect multi-task models") { build, CreateEvaluate(output) };
     }
+
+    /// <summary><c>videomtl model evaluate</c>: a model's poses against the teacher's, its boxes against the segmentation source's.</summary>
+    private static Command CreateEvaluate(TextWriter output)
+    {
+        var teacher = new Option<string>("--teacher") { Description = "Pose export the keypoints are judged against (e.g. yolov8n-pose.onnx)", Required = true };
+        var model = new Option<string>("--model") { Description = "Multi-task model to evaluate (default: models/yolov8n-mt.onnx)" };
+        var segment = new Option<string?>("--segment") { Description = "Segmentation export: also compare the model's boxes with its boxes" };
+        var heldOut = new Option<bool>("--held-out") { Description = "Videos: only their last 20% of frames (what model distill does not train on)" };
+        var every = new Option<int>("--every") { Description = "Videos: every Nth frame (default: 1)", DefaultValueFactory = _ => 1 };
+        var perImage = new Option<bool>("--per-image") { Description = "Print a line per image or frame" };
+        var json = new Option<string?>("--json") { Description = "Also write every figure as JSON to FILE (- for stdout only)" };
+        var files = new Argument<string[]>("FILES") { Description = "Images or videos", Arity = ArgumentArity.OneOrMore };
+        var evaluate = new Command("evaluate", "Match the teacher's persons to the model's and score the keypoints (OKS, per-joint error)")
+        {
+            teacher, model, segment, heldOut, every, perImage, json, files,
+        };
+        evaluate.SetAction(parse =>
+        {
+            var request = new EvaluationRequest(
+                parse.GetValue(teacher)!,
+                RepositoryPaths.ResolveModel(parse.GetValue(model)),
+                parse.GetValue(segment),
+                parse.GetValue(files)!,
+                parse.GetValue(heldOut),
+                parse.GetValue(every));
+            string? jsonPath = parse.GetValue(json);
+            bool quiet = jsonPath == "-";
+            var c = CultureInfo.InvariantCulture;
+            EvaluationReport report;
+            try
+            {
+                report = ModelEvaluator.Run(request, progress: parse.GetValue(perImage) && !quiet
+                    ? s => output.WriteLine(string.Create(c, $"  {s.Image}: {s.Matched}/{s.TeacherPersons} persons matched, mean OKS {Format(s.MeanOks)}"))
+                    : null);
+            }
+            catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException or ArgumentException or VisionException)
+            {
+                throw new UserError(e.Message, e);
+            }
+
+            if (jsonPath is not null)
+            {
+                string text = System.Text.Json.JsonSerializer.Serialize(report, JsonOptions);
+                if (quiet)
+                {
+                    output.WriteLine(text);
+                    return 0;
+                }
+
+                File.WriteAllText(jsonPath, text + "\n");
+            }
+
+            output.WriteLine(string.Create(c, $"{report.Images.Count} images/frames; teacher {request.Teacher}"));
+            output.WriteLine(string.Create(c, $"  teacher persons (score >= {request.TeacherScore}): {report.TeacherPersons}; matched {report.Matched} ({report.MatchedShare:P1}); matched with OKS >= 0.5: {report.MatchedOks50Share:P1}; mean OKS {Format(report.MeanOks)}"));
+            output.WriteLine("  mean error per joint (px): " + string.Join(", ", report.JointNames.Select((n, k) => string.Create(c, $"{n} {Format(report.JointMeanErrorPx[k], "0.0")}"))));
+            if (request.Segment is not null)
+            {
+                output.WriteLine(string.Create(c, $"  boxes vs {request.Segment}: {report.SegmentObjects} objects (score >= 0.5), {report.SegmentMatchedShare:P1} matched, mean IoU {Format(report.MeanBoxIoU)}"));
+            }
+
+            return 0;
+        });
+        return evaluate;
+    }
+
+    private static string Format(double? value, string format = "0.000") => value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "n/a";
 }

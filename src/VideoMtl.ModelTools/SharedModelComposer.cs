@@ -15,9 +15,11 @@ public static class SharedModelComposer
     /// <param name="trunkOutputs">The trunk's outputs to keep, by their name in the result (e.g. output0 → seg_boxes).</param>
     /// <param name="headOutput">The name of the head's output in the result (e.g. pose).</param>
     /// <param name="adapters">Per level (P3, P4, P5): the layers, in order, from the trunk's map to what the head reads.</param>
+    /// <param name="metadata">Written into the model's metadata_props (the model contract's keys), in key order.</param>
     /// <returns>The model, serialized.</returns>
     public static byte[] Compose(
-        string trunkExport, IReadOnlyDictionary<string, string> trunkOutputs, string headExport, string headOutput, IReadOnlyList<IReadOnlyList<AdapterLayer>> adapters)
+        string trunkExport, IReadOnlyDictionary<string, string> trunkOutputs, string headExport, string headOutput, IReadOnlyList<IReadOnlyList<AdapterLayer>> adapters,
+        IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(trunkOutputs);
         ArgumentNullException.ThrowIfNull(adapters);
@@ -108,6 +110,11 @@ public static class SharedModelComposer
         var headValue = head.Graph.Output[0].Clone();
         headValue.Name = headOutput;
         result.Graph.Output.Add(headValue);
+        foreach (var (key, value) in (metadata ?? new Dictionary<string, string>()).OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            result.MetadataProps.Add(new Proto.StringStringEntryProto { Key = key, Value = value });
+        }
+
         return result.ToByteArray();
     }
 

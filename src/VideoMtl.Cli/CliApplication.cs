@@ -19,6 +19,20 @@ internal static class CliApplication
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
+        if (args is ["model", "distill", .. var training])
+        {
+            // Training runs in its own process (TorchSharp stays out of this one); it parses its own options.
+            try
+            {
+                return DistillForwarder.Run(training);
+            }
+            catch (UserError e)
+            {
+                error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+        }
+
         var root = new RootCommand("VideoMtl: real-time video analytics (detection, pose, segmentation) with one ONNX model");
         root.Options.Add(VerboseOption);
         root.Subcommands.Add(DoctorCommand.Create(output));

@@ -74,7 +74,9 @@ internal static class ModelCommand
             return 0;
         });
 
-        return new Command("model", "Build and inspect multi-task models") { build, CreateEvaluate(output) };
+        // Listed for help only: CliApplication hands "model distill ..." to the training program before parsing.
+        var distill = new Command("distill", DistillForwarder.Description) { TreatUnmatchedTokensAsErrors = false };
+        return new Command("model", "Build, distill and evaluate multi-task models") { build, distill, CreateEvaluate(output) };
     }
 
     /// <summary><c>videomtl model evaluate</c>: a model's poses against the teacher's, its boxes against the segmentation source's.</summary>

@@ -1,0 +1,3 @@
+namespace VideoMtl.Training;
+
+public sealed record DistillResult(string OutputPath, long OutputBytes, int Samples, int ResumedAtEpoch, IReadOnlyList<EpochReport> Epochs, TimeSpan Extraction, TimeSpan Training);

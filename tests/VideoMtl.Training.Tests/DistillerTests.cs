@@ -1,0 +1,59 @@
+using Microsoft.ML.OnnxRuntime;
+using VideoMtl.Core.Model;
+using VideoMtl.ModelTools;
+using VideoMtl.TestSupport;
+using VideoMtl.Vision;
+
+namespace VideoMtl.Training.Tests;
+
+/// <summary>A short schedule: the error falls, the model runs through the runtime, the segmentation stays the source's, a run resumes.</summary>
+public sealed class DistillerTests
+{
+    private static readonly string Seg = TestData.Model("yolov8n-seg-uint8.onnx");
+    private static readonly string Pose = TestData.Model("yolov8n-pose-uint8.onnx");
+
+    [Fact]
+    public void A_short_schedule_lowers_the_error_and_writes_a_shared_model_whose_segmentation_is_the_sources()
+    {
+        using var temp = new TemporaryDirectory();
+        string output = temp.File("shared.onnx");
+        string checkpoint = temp.File("adapters");
+        var request = new DistillRequest(Seg, Pose, [TestData.WalkingMp4], output, Epochs: 3, BatchSize: 4, LearningRate: 3e-3, Every: 10, MaxFramesPerSource: 4, Checkpoint: checkpoint);
+        var result = Distiller.Run(request);
+
+        Assert.Equal(8, result.Samples); // 4 frames and their mirror images
+        Assert.Equal(3, result.Epochs.Count);
+        Assert.True(result.Epochs[^1].LevelError.Sum() < result.Epochs[0].LevelError.Sum(), string.Join(" → ", result.Epochs.Select(e => e.LevelError.Sum())));
+        Assert.All(result.Epochs[^1].TaskWeights, w => Assert.True(w > 0));
+
+        // The runtime reads it like any model: segmentation and pose, one backbone.
+        using var model = MultiTaskModel.Load(output);
+        Assert.True(model.Description.HasSegmentation && model.Description.HasPose);
+        Assert.Equal("shared", model.Session.CustomMetadata["videomtl.architecture"]);
+
+        // The segmentation outputs are exactly the (dequantized) source's.
+        using var image = ImageFile.Read(TestData.BusJpg);
+        var input = new float[3 * 640 * 640];
+        new LetterboxTransform(640, 640).Apply(image, input);
+        float[][] Outputs(byte[] bytes, params string[] names)
+        {
+            using var session = new InferenceSession(bytes);
+            using var value = OrtValue.CreateTensorValueFromMemory(input, [1, 3, 640, 640]);
+            using var results = session.Run(new RunOptions(), session.InputNames, [value], names);
+            return [.. results.Select(r => r.GetTensorDataAsSpan<float>().ToArray())];
+        }
+
+        var shared = Outputs(File.ReadAllBytes(output), "seg_boxes", "seg_protos");
+        var source = Outputs(NeckFeatures.Expose(Seg, out _), "output0", "output1");
+        for (int o = 0; o < 2; o++)
+        {
+            Assert.Equal(source[o].Length, shared[o].Length);
+            Assert.True(source[o].Zip(shared[o]).Max(p => Math.Abs(p.First - p.Second)) <= 1e-5, $"output {o} differs from the source");
+        }
+
+        // Asked for one more epoch with the same checkpoint, it goes on from where it stopped.
+        var more = Distiller.Run(request with { Epochs = 4 });
+        Assert.Equal(3, more.ResumedAtEpoch);
+        Assert.Equal([4], more.Epochs.Select(e => e.Epoch));
+    }
+}

@@ -41,6 +41,7 @@ root.SetAction(parse =>
     var result = Distiller.Run(request, line => Console.Error.WriteLine($"distill: {line}"), stop.Token);
     var c = CultureInfo.InvariantCulture;
     Console.WriteLine(string.Create(c, $"wrote {result.OutputPath} ({result.OutputBytes / 1024.0 / 1024.0:F1} MiB): {result.Samples} training samples, epochs {result.ResumedAtEpoch + 1}..{request.Epochs}"));
+    Console.WriteLine(string.Create(c, $"  {VideoMtl.ModelTools.ModelComplexity.GigaFlops(File.ReadAllBytes(result.OutputPath)):F1} GFLOPs per 640x640 image (convolutions)"));
     if (result.Epochs.Count > 0)
     {
         var last = result.Epochs[^1];

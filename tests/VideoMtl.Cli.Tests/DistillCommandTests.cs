@@ -10,7 +10,7 @@ public sealed class DistillCommandTests
     {
         using var temp = new TemporaryDirectory();
         string output = temp.File("shared.onnx");
-        var (exit, stdout, stderr) = CliProcess.Run(null, "model", "distill", "--segment", TestData.Model("yolov8n-seg-uint8.onnx"), "--pose", TestData.Model("yolov8n-pose-uint8.onnx"),
+        var (exit, stdout, stderr) = CliProcess.Run(null, "model", "distill", "--segment", TestData.SegmentationModel, "--pose", TestData.PoseModel,
             "-o", output, "--data", TestData.WalkingMp4, "--every", "20", "--max-frames", "2", "--epochs", "1");
         Assert.True(exit == 0, stderr);
         Assert.StartsWith($"wrote {output} (", stdout, StringComparison.Ordinal);
@@ -18,7 +18,7 @@ public sealed class DistillCommandTests
         Assert.Contains("distill: epoch 1/1: error p3 ", stderr, StringComparison.Ordinal);
         Assert.True(File.Exists(output + ".checkpoint.epoch"), "the checkpoint is kept for a resume");
 
-        (exit, stdout, stderr) = CliProcess.Run(null, "model", "evaluate", "--teacher", TestData.Model("yolov8n-pose-uint8.onnx"), "--model", output, TestData.BusJpg);
+        (exit, stdout, stderr) = CliProcess.Run(null, "model", "evaluate", "--teacher", TestData.PoseModel, "--model", output, TestData.BusJpg);
         Assert.True(exit == 0, stderr);
         Assert.Contains("teacher persons (score >= 0.5): ", stdout, StringComparison.Ordinal);
     }
@@ -26,7 +26,7 @@ public sealed class DistillCommandTests
     [Fact]
     public void Mistakes_are_one_line_from_the_training_program()
     {
-        var (exit, _, stderr) = CliProcess.Run(null, "model", "distill", "--segment", "/no/seg.onnx", "--pose", TestData.Model("yolov8n-pose-uint8.onnx"), "-o", "/tmp/unused.onnx", "--data", TestData.BusJpg);
+        var (exit, _, stderr) = CliProcess.Run(null, "model", "distill", "--segment", "/no/seg.onnx", "--pose", TestData.PoseModel, "-o", "/tmp/unused.onnx", "--data", TestData.BusJpg);
         Assert.Equal(1, exit);
         Assert.Equal("error: /no/seg.onnx: model not found (give an Ultralytics ONNX export)", stderr.Trim());
         (exit, _, stderr) = CliProcess.Run(null, "model", "distill", "--segment", "x.onnx");

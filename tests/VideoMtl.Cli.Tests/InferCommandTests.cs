@@ -89,8 +89,8 @@ public sealed class InferCommandTests : IClassFixture<InferCommandTests.BuiltMod
     public void Build_refuses_swapped_sources_in_one_line()
     {
         using var temp = new TemporaryDirectory();
-        var (exit, _, stderr) = CliProcess.Run(null, "model", "build", "--segment", TestData.Model("yolov8n-pose-uint8.onnx"),
-            "--pose", TestData.Model("yolov8n-seg-uint8.onnx"), "-o", temp.File("x.onnx"));
+        var (exit, _, stderr) = CliProcess.Run(null, "model", "build", "--segment", TestData.PoseModel,
+            "--pose", TestData.SegmentationModel, "-o", temp.File("x.onnx"));
         Assert.Equal(1, exit);
         Assert.Matches(@"^error: .*yolov8n-pose-uint8\.onnx is a 'pose' model \(its metadata says so\), but it was given as the segment model\s*$", stderr);
     }
@@ -100,8 +100,8 @@ public sealed class InferCommandTests : IClassFixture<InferCommandTests.BuiltMod
     {
         using var temp = new TemporaryDirectory();
         string json = temp.File("figures.json");
-        var (exit, stdout, stderr) = CliProcess.Run(null, "model", "evaluate", "--teacher", TestData.Model("yolov8n-pose-uint8.onnx"),
-            "--model", _model.Path, "--segment", TestData.Model("yolov8n-seg-uint8.onnx"), "--json", json, TestData.BusJpg);
+        var (exit, stdout, stderr) = CliProcess.Run(null, "model", "evaluate", "--teacher", TestData.PoseModel,
+            "--model", _model.Path, "--segment", TestData.SegmentationModel, "--json", json, TestData.BusJpg);
         Assert.True(exit == 0, stderr);
         Assert.Matches(@"matched \d+ \(100\.0 ?%\); matched with OKS >= 0\.5: 100\.0 ?%; mean OKS 0\.9\d\d", stdout);
         Assert.Contains("mean error per joint (px): nose ", stdout, StringComparison.Ordinal);
@@ -114,10 +114,10 @@ public sealed class InferCommandTests : IClassFixture<InferCommandTests.BuiltMod
     [Fact]
     public void Evaluate_names_a_teacher_that_is_not_a_pose_export_in_one_line()
     {
-        var (exit, _, stderr) = CliProcess.Run(null, "model", "evaluate", "--teacher", TestData.Model("yolov8n-seg-uint8.onnx"), "--model", _model.Path, TestData.BusJpg);
+        var (exit, _, stderr) = CliProcess.Run(null, "model", "evaluate", "--teacher", TestData.SegmentationModel, "--model", _model.Path, TestData.BusJpg);
         Assert.Equal(1, exit);
         Assert.Matches(@"^error: --teacher .*yolov8n-seg-uint8\.onnx: not a pose export \(no kpt_shape metadata\)\s*$", stderr);
-        (exit, _, stderr) = CliProcess.Run(null, "model", "evaluate", "--teacher", TestData.Model("yolov8n-pose-uint8.onnx"), "--model", _model.Path, "/no/frames.mp4");
+        (exit, _, stderr) = CliProcess.Run(null, "model", "evaluate", "--teacher", TestData.PoseModel, "--model", _model.Path, "/no/frames.mp4");
         Assert.Equal(1, exit);
         Assert.Equal("error: /no/frames.mp4: not found (give images or videos to evaluate on)", stderr.Trim());
     }
@@ -130,8 +130,8 @@ public sealed class InferCommandTests : IClassFixture<InferCommandTests.BuiltMod
         public BuiltModel()
         {
             Path = _directory.File("mt.onnx");
-            (Exit, Stdout, Stderr) = CliProcess.Run(null, "model", "build", "--segment", TestData.Model("yolov8n-seg-uint8.onnx"),
-                "--pose", TestData.Model("yolov8n-pose-uint8.onnx"), "-o", Path, "--verify-image", TestData.BusJpg);
+            (Exit, Stdout, Stderr) = CliProcess.Run(null, "model", "build", "--segment", TestData.SegmentationModel,
+                "--pose", TestData.PoseModel, "-o", Path, "--verify-image", TestData.BusJpg);
         }
 
         public string Path { get; }

@@ -100,7 +100,7 @@ public sealed class BusImageInferenceTests : IDisposable
     [Fact]
     public void Objects_agree_with_a_reference_decode_of_the_original_segment_model()
     {
-        var reference = ReferenceDecode(TestData.Model("yolov8n-seg-uint8.onnx"), classes: 80);
+        var reference = ReferenceDecode(TestData.SegmentationModel, classes: 80);
         Assert.NotEmpty(reference);
         foreach (var r in reference.Where(r => r.Score >= 0.5f))
         {
@@ -122,7 +122,7 @@ public sealed class BusImageInferenceTests : IDisposable
     [Fact]
     public void Keypoints_agree_with_a_reference_decode_of_the_original_pose_model()
     {
-        var reference = ReferenceDecode(TestData.Model("yolov8n-pose-uint8.onnx"), classes: 1, keypoints: 17);
+        var reference = ReferenceDecode(TestData.PoseModel, classes: 1, keypoints: 17);
         int compared = 0;
         foreach (var r in reference.Where(r => r.Score >= 0.5f))
         {

@@ -134,7 +134,7 @@ public sealed class MultiTaskModelBuilderTests
         Assert.Equal(17, JsonSerializer.Deserialize<string[]>(meta[ModelMetadataKeys.KeypointNames])!.Length);
         Assert.Equal("[640, 640]", meta[ModelMetadataKeys.ImageSize]);
         Assert.Equal("32", meta[ModelMetadataKeys.Stride]);
-        string expectedHash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(TestData.Model("yolov8n-pose-uint8.onnx"))));
+        string expectedHash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(TestData.PoseModel)));
         Assert.Equal(expectedHash, meta["videomtl.source.pose.sha256"]);
         using var outputs = JsonDocument.Parse(meta[ModelMetadataKeys.Outputs]);
         Assert.Equal(32, outputs.RootElement.GetProperty("seg_boxes").GetProperty("mask_coefficients").GetInt32());
@@ -171,7 +171,7 @@ public sealed class MultiTaskModelBuilderTests
         using var temp = new TemporaryDirectory();
         string path = temp.File("mt16.onnx");
         var result = new MultiTaskModelBuilder().Build(new ModelBuildRequest(
-            TestData.Model("yolov8n-seg-uint8.onnx"), TestData.Model("yolov8n-pose-uint8.onnx"), null, path, [TestData.BusJpg], Float16: true));
+            TestData.SegmentationModel, TestData.PoseModel, null, path, [TestData.BusJpg], Float16: true));
         Assert.All(result.Verification, v => Assert.NotNull(v.MaxDiffFloat16));
         var model = Proto.ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
         Assert.Equal("fp16", model.MetadataProps.Single(p => p.Key == ModelMetadataKeys.Precision).Value);
@@ -207,7 +207,7 @@ public sealed class MultiTaskModelBuilderTests
     {
         using var temp = new TemporaryDirectory();
         var request = new ModelBuildRequest(
-            TestData.Model("yolov8n-pose-uint8.onnx"), TestData.Model("yolov8n-seg-uint8.onnx"), null, temp.File("x.onnx"), []);
+            TestData.PoseModel, TestData.SegmentationModel, null, temp.File("x.onnx"), []);
         var e = Assert.Throws<InvalidDataException>(() => new MultiTaskModelBuilder().Build(request));
         Assert.Contains("is a 'pose' model", e.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(temp.File("x.onnx")));
@@ -219,7 +219,7 @@ public sealed class MultiTaskModelBuilderTests
         using var temp = new TemporaryDirectory();
         string junk = temp.File("junk.onnx");
         File.WriteAllText(junk, "definitely not protobuf \u0001\u0002");
-        var request = new ModelBuildRequest(junk, TestData.Model("yolov8n-pose-uint8.onnx"), null, temp.File("x.onnx"), []);
+        var request = new ModelBuildRequest(junk, TestData.PoseModel, null, temp.File("x.onnx"), []);
         var e = Assert.ThrowsAny<Exception>(() => new MultiTaskModelBuilder().Build(request));
         Assert.Contains(junk, e.Message, StringComparison.Ordinal);
     }

@@ -7,8 +7,8 @@ namespace VideoMtl.ModelTools.Tests;
 
 public sealed class SharedModelComposerTests
 {
-    private static readonly string Seg = TestData.Model("yolov8n-seg-uint8.onnx");
-    private static readonly string Pose = TestData.Model("yolov8n-pose-uint8.onnx");
+    private static readonly string Seg = TestData.SegmentationModel;
+    private static readonly string Pose = TestData.PoseModel;
 
     [Fact]
     public void A_head_on_its_own_trunk_through_identity_adapters_gives_the_exports_output()

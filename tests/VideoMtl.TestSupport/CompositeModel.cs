@@ -8,5 +8,5 @@ public static class CompositeModel
     /// <param name="verifyOnBusImage">Also run the builder's output checks on bus.jpg (a few seconds more).</param>
     public static ModelBuildResult Build(string path, bool verifyOnBusImage = true) =>
         new MultiTaskModelBuilder().Build(new ModelBuildRequest(
-            TestData.Model("yolov8n-seg-uint8.onnx"), TestData.Model("yolov8n-pose-uint8.onnx"), null, path, verifyOnBusImage ? [TestData.BusJpg] : []));
+            TestData.SegmentationModel, TestData.PoseModel, null, path, verifyOnBusImage ? [TestData.BusJpg] : []));
 }

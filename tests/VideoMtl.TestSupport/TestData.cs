@@ -32,6 +32,12 @@ public static class TestData
 
     public static string DetectionModel => Model("yolov8n-uint8.onnx");
 
+    /// <summary>The segmentation export the default model is built from (and the trunk of a distilled one).</summary>
+    public static string SegmentationModel => Model("yolov8n-seg-uint8.onnx");
+
+    /// <summary>The pose export the default model is built from (and the teacher of a distilled one).</summary>
+    public static string PoseModel => Model("yolov8n-pose-uint8.onnx");
+
     private static string Existing(string path) =>
         File.Exists(path) ? path : throw new FileNotFoundException($"shared test file missing: {path}");
 

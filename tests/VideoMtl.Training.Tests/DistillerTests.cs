@@ -9,8 +9,8 @@ namespace VideoMtl.Training.Tests;
 /// <summary>A short schedule: the error falls, the model runs through the runtime, the segmentation stays the source's, a run resumes.</summary>
 public sealed class DistillerTests
 {
-    private static readonly string Seg = TestData.Model("yolov8n-seg-uint8.onnx");
-    private static readonly string Pose = TestData.Model("yolov8n-pose-uint8.onnx");
+    private static readonly string Seg = TestData.SegmentationModel;
+    private static readonly string Pose = TestData.PoseModel;
 
     [Fact]
     public void A_short_schedule_lowers_the_error_and_writes_a_shared_model_whose_segmentation_is_the_sources()

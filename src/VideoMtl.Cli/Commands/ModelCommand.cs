@@ -62,6 +62,7 @@ internal static class ModelCommand
             output.WriteLine(string.Create(c, $"wrote {result.OutputPath} ({result.OutputBytes / 1024.0 / 1024.0:F1} MiB)"));
             output.WriteLine(string.Create(c, $"  tasks: {string.Join(", ", result.Tasks)}; outputs: {string.Join(", ", result.Outputs)}"));
             output.WriteLine(string.Create(c, $"  {result.ConvIntegerRewritten} ConvInteger nodes dequantized to Conv, {result.NodesRemoved} dead nodes removed, {result.ReshapesRewritten} reshapes made batch-agnostic"));
+            output.WriteLine(string.Create(c, $"  {ModelComplexity.GigaFlops(File.ReadAllBytes(result.OutputPath)):F1} GFLOPs per 640x640 image (convolutions)"));
             output.WriteLine("  verification (max abs difference):");
             bool half = result.Verification.Any(v => v.MaxDiffFloat16 is not null);
             output.WriteLine("    output        vs float head   vs quantized source   batch-4 vs single" + (half ? "   float16 vs float32" : string.Empty));

@@ -18,7 +18,7 @@ public sealed class ModelEvaluatorTests
     {
         // The composite's pose head is the teacher's network (dequantized), so it must agree almost exactly.
         var report = ModelEvaluator.Run(new EvaluationRequest(
-            TestData.Model("yolov8n-pose-uint8.onnx"), _built.Path, TestData.Model("yolov8n-seg-uint8.onnx"), [TestData.BusJpg]));
+            TestData.PoseModel, _built.Path, TestData.SegmentationModel, [TestData.BusJpg]));
 
         var image = Assert.Single(report.Images);
         Assert.Equal("bus.jpg", image.Image);
@@ -38,7 +38,7 @@ public sealed class ModelEvaluatorTests
     {
         // walking.mp4 has 341 frames: the last fifth starts at frame 341 - 68 = 273; every 20th of those is 4 frames.
         var report = ModelEvaluator.Run(new EvaluationRequest(
-            TestData.Model("yolov8n-pose-uint8.onnx"), _built.Path, null, [TestData.WalkingMp4], HeldOut: true, Every: 20));
+            TestData.PoseModel, _built.Path, null, [TestData.WalkingMp4], HeldOut: true, Every: 20));
         Assert.Equal(["walking.mp4#273", "walking.mp4#293", "walking.mp4#313", "walking.mp4#333"], report.Images.Select(i => i.Image));
         Assert.True(report.TeacherPersons > 0);
         Assert.True(report.MeanOks > 0.9, $"mean OKS {report.MeanOks}");
@@ -48,7 +48,7 @@ public sealed class ModelEvaluatorTests
     public void A_teacher_that_is_not_a_pose_export_is_named()
     {
         var error = Assert.Throws<InvalidDataException>(() => ModelEvaluator.Run(new EvaluationRequest(
-            TestData.Model("yolov8n-seg-uint8.onnx"), _built.Path, null, [TestData.BusJpg])));
+            TestData.SegmentationModel, _built.Path, null, [TestData.BusJpg])));
         Assert.Contains("not a pose export", error.Message, StringComparison.Ordinal);
     }
 }

@@ -15,6 +15,24 @@ public sealed class BenchCommandTests : IClassFixture<InferCommandTests.BuiltMod
     }
 
     [Fact]
+    public void Compare_measures_two_models_ceilings_and_flops_side_by_side()
+    {
+        // The model against itself: the same GFLOPs, both ceilings measured.
+        var (exit, stdout, stderr) = CliProcess.Run(null, "bench", "--source", TestData.VtestAvi, "--model", _model.Path, "--compare", _model.Path, "--frames", "8", "--json", "-");
+        Assert.True(exit == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        var root = json.RootElement;
+        Assert.True(root.GetProperty("fps_a").GetDouble() > 0 && root.GetProperty("fps_b").GetDouble() > 0);
+        Assert.InRange(root.GetProperty("giga_flops_a").GetDouble(), 20, 22);
+        Assert.Equal(root.GetProperty("giga_flops_a").GetDouble(), root.GetProperty("giga_flops_b").GetDouble());
+        Assert.Equal(4, stderr.Split('\n').Count(l => l.StartsWith("bench: bare Run loop", StringComparison.Ordinal)));
+
+        (exit, _, stderr) = CliProcess.Run(null, "bench", "--model", _model.Path, "--compare", "/no/model.onnx");
+        Assert.Equal(1, exit);
+        Assert.Equal("error: --compare /no/model.onnx: model not found", stderr.Trim());
+    }
+
+    [Fact]
     public void A_short_bench_reports_every_figure_as_json()
     {
         var (exit, stdout, stderr) = CliProcess.Run(null, "bench", "--source", TestData.VtestAvi, "--model", _model.Path, "--frames", "16", "--no-batching", "--json", "-");

@@ -28,10 +28,11 @@ internal static class BenchCommand
         var noBatching = new Option<bool>("--no-batching") { Description = "Skip the 1/2/4-stream batching runs (they take most of the time)" };
         var json = new Option<string?>("--json") { Description = "Also write the figures as JSON to this file (- for stdout instead of the tables)" };
         var live = new Option<int>("--live") { Description = "Instead: N live feeds of the video (HTTP MJPEG on 127.0.0.1) for --live-duration; end-to-end latency per stream against the batch inference time" };
+        var compare = new Option<string?>("--compare") { Description = "Instead: the inference ceiling of this model against --model's (bare Run loops, A B B A), with each one's GFLOPs" };
         var liveDuration = new Option<string>("--live-duration") { Description = "How long the --live run lasts: 60s, 5m", DefaultValueFactory = _ => "60s" };
         var command = new Command("bench", "Measure the inference ceiling, decode, the pipeline (sinks on/off), stage times, allocations and batching in one run")
         {
-            source, model, device, frames, threads, maxBatch, spinning, videoPreset, noBatching, json, live, liveDuration,
+            source, model, device, frames, threads, maxBatch, spinning, videoPreset, noBatching, json, live, liveDuration, compare,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -71,6 +72,35 @@ internal static class BenchCommand
             if (liveStreams != 0)
             {
                 return await LiveAsync(options, liveStreams, parse.GetValue(liveDuration)!, jsonPath, loggerFactory, output, stop.Token).ConfigureAwait(false);
+            }
+
+            if (parse.GetValue(compare) is { } other)
+            {
+                ComparisonReport comparison;
+                try
+                {
+                    comparison = await Task.Run(() => ModelComparison.Run(options, other, Console.Error, stop.Token), CancellationToken.None).WaitAsync(stop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
+                {
+                    Console.Error.WriteLine("bench: stopped before the end: no figures");
+                    return 0;
+                }
+
+                string figures = JsonSerializer.Serialize(comparison, LiveJson);
+                if (jsonPath == "-")
+                {
+                    output.WriteLine(figures);
+                    return 0;
+                }
+
+                ModelComparison.WriteTable(comparison, output);
+                if (jsonPath is not null)
+                {
+                    await File.WriteAllTextAsync(jsonPath, figures + "\n", CancellationToken.None).ConfigureAwait(false);
+                }
+
+                return 0;
             }
 
             BenchReport report;

@@ -2,6 +2,7 @@ using Microsoft.ML.OnnxRuntime;
 using OpenCvSharp;
 using VideoMtl.Inference;
 using VideoMtl.ModelTools;
+using VideoMtl.ModelTools.Evaluation;
 using VideoMtl.Vision;
 
 namespace VideoMtl.Training;
@@ -17,7 +18,6 @@ public sealed class FeatureSet : IDisposable
     /// <summary>Channels and side (at 640²) of the neck maps P3, P4, P5 of YOLOv8n.</summary>
     public static readonly IReadOnlyList<(int Channels, int Side)> Levels = [(64, 80), (128, 40), (256, 20)];
 
-    private static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".bmp", ".webp"];
     private readonly List<float[][]> _inputs = [];
     private readonly List<float[][]> _targets = [];
 
@@ -75,7 +75,7 @@ public sealed class FeatureSet : IDisposable
     {
         if (Directory.Exists(source))
         {
-            foreach (string file in Directory.EnumerateFiles(source).Where(IsImage).Order(StringComparer.Ordinal))
+            foreach (string file in Directory.EnumerateFiles(source).Where(ImageFile.IsImage).Order(StringComparer.Ordinal))
             {
                 yield return ImageFile.Read(file);
             }
@@ -88,14 +88,14 @@ public sealed class FeatureSet : IDisposable
             throw new FileNotFoundException($"--data {source}: not found (give a video, an image or a folder of images)", source);
         }
 
-        if (IsImage(source))
+        if (ImageFile.IsImage(source))
         {
             yield return ImageFile.Read(source);
             yield break;
         }
 
         using var video = VideoFileReader.Open(source);
-        long end = video.Info.FrameCount is { } count ? count - (count / 5) : long.MaxValue;
+        long end = video.Info.FrameCount is { } count ? HeldOut.FirstFrame(count) : long.MaxValue;
         for (long index = 0; index < end; index++)
         {
             var frame = new Mat();
@@ -115,8 +115,6 @@ public sealed class FeatureSet : IDisposable
             }
         }
     }
-
-    private static bool IsImage(string path) => ImageExtensions.Contains(Path.GetExtension(path).ToLowerInvariant());
 
     private void Add(Mat frame, ModelSession student, ModelSession teacher, LetterboxTransform letterbox, float[] input)
     {

@@ -5,6 +5,13 @@ namespace VideoMtl.Vision;
 /// <summary>Still images on disk (JPEG, PNG, BMP, TIFF, WebP) as 8-bit BGR <see cref="Mat"/>s.</summary>
 public static class ImageFile
 {
+    /// <summary>Extensions read as still images (OpenCV's imread formats that its build has).</summary>
+    public static readonly IReadOnlySet<string> Extensions = new HashSet<string>(
+        [".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".ppm", ".pgm", ".pbm"], StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Whether <paramref name="path"/> names a still image by its extension.</summary>
+    public static bool IsImage(string path) => Extensions.Contains(Path.GetExtension(path));
+
     /// <summary>Reads an image as 8-bit BGR; the caller owns (and disposes) the Mat.</summary>
     public static Mat Read(string path)
     {

@@ -16,7 +16,6 @@ namespace VideoMtl.ModelTools.Evaluation;
 public sealed class ModelEvaluator
 {
     private const float MatchIoU = 0.5f;
-    private static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"];
 
     /// <param name="progress">Told each image's figures as soon as it is scored.</param>
     public static EvaluationReport Run(EvaluationRequest request, InferenceSessionOptions? sessionOptions = null, Action<ImageScore>? progress = null)
@@ -163,14 +162,14 @@ public sealed class ModelEvaluator
     {
         foreach (string file in request.Files)
         {
-            if (ImageExtensions.Contains(Path.GetExtension(file).ToLowerInvariant()))
+            if (ImageFile.IsImage(file))
             {
                 yield return (Path.GetFileName(file), ImageFile.Read(file));
                 continue;
             }
 
             using var video = VideoFileReader.Open(file);
-            long first = request.HeldOut && video.Info.FrameCount is { } count ? count - (count / 5) : 0;
+            long first = request.HeldOut && video.Info.FrameCount is { } count ? HeldOut.FirstFrame(count) : 0;
             var frame = new Mat();
             try
             {

@@ -11,9 +11,8 @@ namespace VideoMtl.Pipeline.Sources;
 /// </summary>
 public sealed partial record SourceSpec(string Name, VideoSource Source)
 {
-    /// <summary>Extensions read as still images (OpenCV's imread formats that Debian's build has).</summary>
-    public static readonly IReadOnlySet<string> ImageExtensions = new HashSet<string>(
-        [".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".ppm", ".pgm", ".pbm"], StringComparer.OrdinalIgnoreCase);
+    /// <summary>Extensions read as still images (declared once, by <see cref="ImageFile"/>).</summary>
+    public static IReadOnlySet<string> ImageExtensions => ImageFile.Extensions;
 
     /// <summary>The images of an image-set source, in order; null for video sources.</summary>
     public IReadOnlyList<string>? ImageFiles { get; init; }

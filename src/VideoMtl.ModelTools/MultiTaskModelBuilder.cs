@@ -103,13 +103,7 @@ public sealed partial class MultiTaskModelBuilder
 
         var composite = GraphComposer.Compose(heads, "videomtl_multitask");
         var tasks = sources.Select(s => s.Task).ToList();
-        metadata[ModelMetadataKeys.Format] = "1";
-        metadata[ModelMetadataKeys.Tasks] = string.Join(',', tasks);
-        int classes = JsonSerializer.Deserialize<Dictionary<string, string>>(metadata[ModelMetadataKeys.Names])!.Count;
-        metadata[ModelMetadataKeys.Outputs] = DescribeOutputs(request.DetectModel is not null, classes);
-        metadata[ModelMetadataKeys.KeypointNames] = JsonSerializer.Serialize(CocoKeypoints);
-        metadata[ModelMetadataKeys.Skeleton] = JsonSerializer.Serialize(CocoSkeleton);
-        metadata[ModelMetadataKeys.Precision] = request.Float16 ? "fp16" : "fp32";
+        int classes = CompleteMetadata(metadata, tasks, request.Float16);
         foreach (var (key, value) in metadata.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             composite.MetadataProps.Add(new Proto.StringStringEntryProto { Key = key, Value = value });
@@ -183,6 +177,45 @@ public sealed partial class MultiTaskModelBuilder
             throw new InvalidDataException(
                 $"{path} has outputs [{string.Join(", ", actual)}], but a {task} export has [{string.Join(", ", expected)}]");
         }
+    }
+
+    /// <summary>
+    /// The model contract's metadata for a model holding these exports' outputs (seg_boxes, seg_protos, pose and,
+    /// with a detection export, det_boxes), as <see cref="Build"/> writes it: what a model made another way (the
+    /// shared-backbone model of <c>model distill</c>) carries too, without building a composite to copy it from.
+    /// </summary>
+    public static Dictionary<string, string> ContractMetadata(string segmentModel, string poseModel, string? detectModel = null)
+    {
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        var sources = new List<(string Task, string Path)> { ("segment", segmentModel), ("pose", poseModel) };
+        if (detectModel is not null)
+        {
+            sources.Add(("detect", detectModel));
+        }
+
+        foreach (var (task, path) in sources)
+        {
+            byte[] bytes = ReadModelFile(path, task);
+            var props = ParseModel(bytes, path).MetadataProps.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+            CheckTask(props, task, path);
+            MergeSourceMetadata(metadata, props, task, path, bytes);
+        }
+
+        CompleteMetadata(metadata, [.. sources.Select(s => s.Task)], float16: false);
+        return metadata;
+    }
+
+    /// <summary>The keys that follow from the tasks once every source's own are merged; returns the class count.</summary>
+    private static int CompleteMetadata(Dictionary<string, string> metadata, IReadOnlyList<string> tasks, bool float16)
+    {
+        metadata[ModelMetadataKeys.Format] = "1";
+        metadata[ModelMetadataKeys.Tasks] = string.Join(',', tasks);
+        int classes = JsonSerializer.Deserialize<Dictionary<string, string>>(metadata[ModelMetadataKeys.Names])!.Count;
+        metadata[ModelMetadataKeys.Outputs] = DescribeOutputs(tasks.Contains("detect"), classes);
+        metadata[ModelMetadataKeys.KeypointNames] = JsonSerializer.Serialize(CocoKeypoints);
+        metadata[ModelMetadataKeys.Skeleton] = JsonSerializer.Serialize(CocoSkeleton);
+        metadata[ModelMetadataKeys.Precision] = float16 ? "fp16" : "fp32";
+        return classes;
     }
 
     private static void MergeSourceMetadata(Dictionary<string, string> metadata, Dictionary<string, string> props, string task, string path, byte[] bytes)

@@ -4,112 +4,138 @@ using Proto = global::Onnx;
 namespace VideoMtl.ModelTools;
 
 /// <summary>
-/// One model with one backbone: a trunk export (the segmentation network, all of it, exactly as it computes),
-/// its three neck feature maps passed through an adapter per level (small convolutions), and another export's
-/// head (the pose network's last module, its own weights) reading the adapted maps in place of its own neck's.
-/// The trunk's nodes are copied unchanged, so its outputs are the dequantized source's; the second network's
-/// backbone and neck are not copied at all. Names are prefixed per part (trunk/, adapt/, head/) so none collide.
+/// One model with one backbone: a trunk export (the segmentation network, all of it, exactly as it computes)
+/// and a keypoint branch per neck level reading the trunk's neck maps, decoded as a YOLOv8 pose head decodes its
+/// own (x = (raw·2 + grid x)·stride, y likewise, visibility = sigmoid(raw)). The persons' boxes and scores are
+/// the trunk's own (rows 0–4 of its box output: box and the first class, person), so the pose output has the
+/// pose export's layout, [batch, 4 + 1 + 3·K, anchors], and the runtime's decoders read it unchanged. The
+/// trunk's nodes are copied unchanged, so its outputs are the dequantized source's. Names are prefixed per part
+/// (trunk/, kpt/) so none collide.
 /// </summary>
 public static class SharedModelComposer
 {
+    private const int PersonRows = 5;
+
     /// <param name="trunkOutputs">The trunk's outputs to keep, by their name in the result (e.g. output0 → seg_boxes).</param>
-    /// <param name="headOutput">The name of the head's output in the result (e.g. pose).</param>
-    /// <param name="adapters">Per level (P3, P4, P5): the layers, in order, from the trunk's map to what the head reads.</param>
+    /// <param name="boxesOutput">The trunk output (its name in the export) whose rows 0–4 give each anchor's box and person score.</param>
+    /// <param name="keypointOutput">The name of the pose output in the result (e.g. pose).</param>
+    /// <param name="branch">Per level (P3, P4, P5): the layers, in order, from the trunk's map to the raw keypoint map (3·K channels).</param>
     /// <param name="metadata">Written into the model's metadata_props (the model contract's keys), in key order.</param>
     /// <returns>The model, serialized.</returns>
     public static byte[] Compose(
-        string trunkExport, IReadOnlyDictionary<string, string> trunkOutputs, string headExport, string headOutput, IReadOnlyList<IReadOnlyList<AdapterLayer>> adapters,
-        IReadOnlyDictionary<string, string>? metadata = null)
+        string trunkExport, IReadOnlyDictionary<string, string> trunkOutputs, string boxesOutput, string keypointOutput,
+        IReadOnlyList<IReadOnlyList<ConvLayer>> branch, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(trunkOutputs);
-        ArgumentNullException.ThrowIfNull(adapters);
-        if (adapters.Count != NeckFeatures.OutputNames.Count)
+        ArgumentNullException.ThrowIfNull(branch);
+        if (branch.Count != NeckFeatures.OutputNames.Count || branch.Any(l => l.Count == 0))
         {
-            throw new ArgumentException($"one adapter per level: got {adapters.Count}, need {NeckFeatures.OutputNames.Count}");
+            throw new ArgumentException($"one keypoint branch per level: got {branch.Count}, need {NeckFeatures.OutputNames.Count}");
+        }
+
+        int values = branch[0][^1].OutChannels;
+        if (values % 3 != 0 || branch.Any(l => l[^1].OutChannels != values))
+        {
+            throw new ArgumentException($"every level must end in 3·K channels (x, y, visibility per keypoint); got {string.Join(", ", branch.Select(l => l[^1].OutChannels))}");
         }
 
         var trunk = NeckFeatures.LoadDequantized(trunkExport);
-        var head = NeckFeatures.LoadDequantized(headExport);
         BatchDimensionRewriter.Rewrite(trunk.Graph);
-        BatchDimensionRewriter.Rewrite(head.Graph);
         DeadNodeEliminator.Run(trunk.Graph);
-        DeadNodeEliminator.Run(head.Graph);
         var trunkMaps = NeckFeatures.HeadInputs(trunk.Graph, trunkExport, out _);
-        var headMaps = NeckFeatures.HeadInputs(head.Graph, headExport, out _);
-        if (trunk.Graph.Input.Count != 1 || head.Graph.Input.Count != 1)
+        if (trunk.Graph.Input.Count != 1)
         {
-            throw new InvalidDataException("both exports must have one input");
+            throw new InvalidDataException($"{trunkExport}: the trunk must have one input");
+        }
+
+        if (!trunk.Graph.Output.Any(o => o.Name == boxesOutput))
+        {
+            throw new InvalidDataException($"{trunkExport}: no output '{boxesOutput}' to take the persons' boxes from");
+        }
+
+        var inputDims = trunk.Graph.Input[0].Type.TensorType.Shape.Dim;
+        if (inputDims.Count != 4 || inputDims[2].DimValue <= 0 || inputDims[3].DimValue <= 0)
+        {
+            throw new InvalidDataException($"{trunkExport}: the input needs a fixed height and width to lay out the anchors");
         }
 
         string input = trunk.Graph.Input[0].Name;
         var result = new Proto.ModelProto
         {
-            IrVersion = Math.Max(trunk.IrVersion, head.IrVersion),
+            IrVersion = trunk.IrVersion,
             ProducerName = "videomtl",
             ProducerVersion = typeof(SharedModelComposer).Assembly.GetName().Version?.ToString() ?? "0",
             Graph = new Proto.GraphProto { Name = "videomtl_shared" },
         };
-        foreach (var opset in trunk.OpsetImport.Concat(head.OpsetImport).GroupBy(o => o.Domain))
-        {
-            result.OpsetImport.Add(new Proto.OperatorSetIdProto { Domain = opset.Key, Version = opset.Max(o => o.Version) });
-        }
-
-        result.Graph.Input.Add(trunk.Graph.Input[0].Clone());
+        result.OpsetImport.AddRange(trunk.OpsetImport.Select(o => o.Clone()));
+        var graph = result.Graph;
+        graph.Input.Add(trunk.Graph.Input[0].Clone());
 
         // The trunk: every node (its outputs must stay exactly as the source computes them).
         string TrunkName(string name) =>
             name.Length == 0 || name == input ? name : trunkOutputs.TryGetValue(name, out string? renamed) ? renamed : $"trunk/{name}";
-        CopyNodes(trunk.Graph, trunk.Graph.Node, TrunkName, result.Graph);
+        CopyNodes(trunk.Graph, TrunkName, graph);
         foreach (var output in trunk.Graph.Output.Where(o => trunkOutputs.ContainsKey(o.Name)))
         {
             var copy = output.Clone();
             copy.Name = trunkOutputs[output.Name];
-            result.Graph.Output.Add(copy);
+            graph.Output.Add(copy);
         }
 
-        // The adapters: trunk map → convolutions → the name the head's map gets.
-        for (int level = 0; level < adapters.Count; level++)
+        // The branch: per level, trunk map → convolutions → [batch, 3K, h·w]; the levels side by side → [batch, 3K, anchors].
+        var flat = new List<string>();
+        for (int level = 0; level < branch.Count; level++)
         {
             string current = TrunkName(trunkMaps[level]);
-            var layers = adapters[level];
-            for (int l = 0; l < layers.Count; l++)
+            for (int l = 0; l < branch[level].Count; l++)
             {
-                var layer = layers[l];
-                layer.Validate();
-                string prefix = $"adapt/p{level + 3}/{l}";
-                result.Graph.Initializer.Add(OnnxTensors.CreateFloat($"{prefix}/weight", [layer.OutChannels, layer.InChannels, layer.Kernel, layer.Kernel], layer.Weight));
-                result.Graph.Initializer.Add(OnnxTensors.CreateFloat($"{prefix}/bias", [layer.OutChannels], layer.Bias));
-                var conv = new Proto.NodeProto { Name = $"{prefix}/conv", OpType = "Conv", Input = { current, $"{prefix}/weight", $"{prefix}/bias" }, Output = { $"{prefix}/conv_out" } };
-                int pad = layer.Kernel / 2;
-                conv.Attribute.Add(new Proto.AttributeProto { Name = "kernel_shape", Type = Proto.AttributeProto.Types.AttributeType.Ints, Ints = { layer.Kernel, layer.Kernel } });
-                conv.Attribute.Add(new Proto.AttributeProto { Name = "pads", Type = Proto.AttributeProto.Types.AttributeType.Ints, Ints = { pad, pad, pad, pad } });
-                result.Graph.Node.Add(conv);
-                current = $"{prefix}/conv_out";
-                if (layer.Silu)
-                {
-                    // SiLU as the exports write it: x · sigmoid(x).
-                    result.Graph.Node.Add(new Proto.NodeProto { Name = $"{prefix}/sigmoid", OpType = "Sigmoid", Input = { current }, Output = { $"{prefix}/sigmoid_out" } });
-                    result.Graph.Node.Add(new Proto.NodeProto { Name = $"{prefix}/silu", OpType = "Mul", Input = { current, $"{prefix}/sigmoid_out" }, Output = { $"{prefix}/out" } });
-                    current = $"{prefix}/out";
-                }
+                current = AddConv(graph, branch[level][l], $"kpt/p{level + 3}/{l}", current);
             }
 
-            result.Graph.Node.Add(new Proto.NodeProto { Name = $"adapt/p{level + 3}/done", OpType = "Identity", Input = { current }, Output = { $"adapt/p{level + 3}" } });
+            flat.Add(Node(graph, "Reshape", $"kpt/p{level + 3}/flat", current, Int64s(graph, $"kpt/p{level + 3}/flat_shape", 0, values, -1)));
         }
 
-        // The head: only the nodes the head's output needs once its three maps are given.
-        var needed = NodesBetween(head.Graph, headMaps, head.Graph.Output[0].Name);
-        string headOut = head.Graph.Output[0].Name;
-        string HeadName(string name)
+        string raw = Node(graph, "Concat", "kpt/raw", [.. flat], axis: 2);
+
+        // Decoding, as the pose export does it: [batch, K, 3, anchors]; x, y = (raw·2 + grid)·stride; visibility = sigmoid.
+        var (grid, strides) = Anchors((int)inputDims[2].DimValue, (int)inputDims[3].DimValue, branch.Count);
+        graph.Initializer.Add(OnnxTensors.CreateFloat("kpt/grid", [1, 1, 2, strides.Length], grid));
+        graph.Initializer.Add(OnnxTensors.CreateFloat("kpt/strides", [1, 1, 1, strides.Length], strides));
+        graph.Initializer.Add(OnnxTensors.CreateFloat("kpt/two", [], [2f]));
+        string split = Node(graph, "Reshape", "kpt/split", raw, Int64s(graph, "kpt/split_shape", 0, values / 3, 3, -1));
+        string xy = Node(graph, "Slice", "kpt/xy", split, Int64s(graph, "kpt/xy_start", 0), Int64s(graph, "kpt/xy_end", 2), Int64s(graph, "kpt/axis2", 2));
+        string doubled = Node(graph, "Mul", "kpt/xy_doubled", xy, "kpt/two");
+        string placed = Node(graph, "Add", "kpt/xy_placed", doubled, "kpt/grid");
+        string scaled = Node(graph, "Mul", "kpt/xy_scaled", placed, "kpt/strides");
+        string visibilityRaw = Node(graph, "Slice", "kpt/visibility_raw", split, Int64s(graph, "kpt/v_start", 2), Int64s(graph, "kpt/v_end", 3), "kpt/axis2");
+        string visibility = Node(graph, "Sigmoid", "kpt/visibility", visibilityRaw);
+        string decoded = Node(graph, "Concat", "kpt/decoded", [scaled, visibility], axis: 2);
+        string keypoints = Node(graph, "Reshape", "kpt/keypoints", decoded, Int64s(graph, "kpt/keypoints_shape", 0, values, -1));
+
+        // The persons: the trunk's boxes and first class score, then the keypoints.
+        string persons = Node(graph, "Slice", "kpt/persons", TrunkName(boxesOutput),
+            Int64s(graph, "kpt/p_start", 0), Int64s(graph, "kpt/p_end", PersonRows), Int64s(graph, "kpt/axis1", 1));
+        graph.Node.Add(new Proto.NodeProto { Name = "kpt/pose", OpType = "Concat", Input = { persons, keypoints }, Output = { keypointOutput }, Attribute = { IntAttribute("axis", 1) } });
+        graph.Output.Add(new Proto.ValueInfoProto
         {
-            int level = headMaps.IndexOf(name);
-            return name.Length == 0 ? name : level >= 0 ? $"adapt/p{level + 3}" : name == headOut ? headOutput : $"head/{name}";
-        }
-
-        CopyNodes(head.Graph, needed, HeadName, result.Graph);
-        var headValue = head.Graph.Output[0].Clone();
-        headValue.Name = headOutput;
-        result.Graph.Output.Add(headValue);
+            Name = keypointOutput,
+            Type = new Proto.TypeProto
+            {
+                TensorType = new Proto.TypeProto.Types.Tensor
+                {
+                    ElemType = OnnxTensors.Float,
+                    Shape = new Proto.TensorShapeProto
+                    {
+                        Dim =
+                        {
+                            new Proto.TensorShapeProto.Types.Dimension { DimParam = "batch" },
+                            new Proto.TensorShapeProto.Types.Dimension { DimValue = PersonRows + values },
+                            new Proto.TensorShapeProto.Types.Dimension { DimValue = strides.Length },
+                        },
+                    },
+                },
+            },
+        });
         foreach (var (key, value) in (metadata ?? new Dictionary<string, string>()).OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             result.MetadataProps.Add(new Proto.StringStringEntryProto { Key = key, Value = value });
@@ -118,47 +144,83 @@ public static class SharedModelComposer
         return result.ToByteArray();
     }
 
-    /// <summary>The nodes producing <paramref name="output"/> from <paramref name="inputs"/> (and constants), in graph order.</summary>
-    private static List<Proto.NodeProto> NodesBetween(Proto.GraphProto graph, IReadOnlyList<string> inputs, string output)
+    /// <summary>Per anchor, level by level, row by row: its grid cell (x then y, as [2, anchors]) and its stride (8, 16, 32).</summary>
+    internal static (float[] Grid, float[] Strides) Anchors(int height, int width, int levels)
     {
-        var index = new OnnxGraphIndex(graph);
-        var keep = new HashSet<Proto.NodeProto>();
-        var pending = new Stack<string>([output]);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        while (pending.Count > 0)
+        var xs = new List<float>();
+        var ys = new List<float>();
+        var strides = new List<float>();
+        for (int level = 0; level < levels; level++)
         {
-            string tensor = pending.Pop();
-            if (!seen.Add(tensor) || inputs.Contains(tensor) || !index.Producers.TryGetValue(tensor, out var node))
+            int stride = 8 << level;
+            int rows = height / stride, columns = width / stride;
+            for (int y = 0; y < rows; y++)
             {
-                continue;
-            }
-
-            keep.Add(node);
-            foreach (string i in node.Input.Where(i => i.Length > 0))
-            {
-                pending.Push(i);
+                for (int x = 0; x < columns; x++)
+                {
+                    xs.Add(x);
+                    ys.Add(y);
+                    strides.Add(stride);
+                }
             }
         }
 
-        var graphInput = graph.Input[0].Name;
-        if (keep.Any(n => n.Input.Contains(graphInput)))
-        {
-            throw new InvalidDataException("the head reads the image itself, not only its three feature maps: it cannot sit on another trunk");
-        }
-
-        return [.. graph.Node.Where(keep.Contains)];
+        return ([.. xs, .. ys], [.. strides]);
     }
 
-    private static void CopyNodes(Proto.GraphProto source, IEnumerable<Proto.NodeProto> nodes, Func<string, string> rename, Proto.GraphProto into)
+    private static string AddConv(Proto.GraphProto graph, ConvLayer layer, string prefix, string input)
     {
-        var used = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var node in nodes)
+        layer.Validate();
+        graph.Initializer.Add(OnnxTensors.CreateFloat($"{prefix}/weight", [layer.OutChannels, layer.InChannels, layer.Kernel, layer.Kernel], layer.Weight));
+        graph.Initializer.Add(OnnxTensors.CreateFloat($"{prefix}/bias", [layer.OutChannels], layer.Bias));
+        int pad = layer.Kernel / 2;
+        var conv = new Proto.NodeProto { Name = $"{prefix}/conv", OpType = "Conv", Input = { input, $"{prefix}/weight", $"{prefix}/bias" }, Output = { $"{prefix}/conv_out" } };
+        conv.Attribute.Add(new Proto.AttributeProto { Name = "kernel_shape", Type = Proto.AttributeProto.Types.AttributeType.Ints, Ints = { layer.Kernel, layer.Kernel } });
+        conv.Attribute.Add(new Proto.AttributeProto { Name = "pads", Type = Proto.AttributeProto.Types.AttributeType.Ints, Ints = { pad, pad, pad, pad } });
+        graph.Node.Add(conv);
+        if (!layer.Silu)
+        {
+            return conv.Output[0];
+        }
+
+        // SiLU as the exports write it: x · sigmoid(x).
+        string sigmoid = Node(graph, "Sigmoid", $"{prefix}/sigmoid", conv.Output[0]);
+        return Node(graph, "Mul", $"{prefix}/silu", conv.Output[0], sigmoid);
+    }
+
+    /// <summary>Adds a node whose one output is named after it; returns that name.</summary>
+    private static string Node(Proto.GraphProto graph, string op, string name, params string[] inputs) => Node(graph, op, name, inputs, axis: null);
+
+    private static string Node(Proto.GraphProto graph, string op, string name, string[] inputs, int? axis)
+    {
+        var node = new Proto.NodeProto { Name = name, OpType = op, Output = { $"{name}_out" } };
+        node.Input.AddRange(inputs);
+        if (axis is { } a)
+        {
+            node.Attribute.Add(IntAttribute("axis", a));
+        }
+
+        graph.Node.Add(node);
+        return node.Output[0];
+    }
+
+    private static Proto.AttributeProto IntAttribute(string name, long value) =>
+        new() { Name = name, Type = Proto.AttributeProto.Types.AttributeType.Int, I = value };
+
+    private static string Int64s(Proto.GraphProto graph, string name, params long[] values)
+    {
+        graph.Initializer.Add(OnnxTensors.CreateInt64(name, [values.Length], values));
+        return name;
+    }
+
+    private static void CopyNodes(Proto.GraphProto source, Func<string, string> rename, Proto.GraphProto into)
+    {
+        foreach (var node in source.Node)
         {
             var copy = node.Clone();
             copy.Name = node.Name.Length == 0 ? string.Empty : rename(node.Name);
             for (int i = 0; i < copy.Input.Count; i++)
             {
-                used.Add(copy.Input[i]);
                 copy.Input[i] = rename(copy.Input[i]);
             }
 
@@ -170,7 +232,7 @@ public static class SharedModelComposer
             into.Node.Add(copy);
         }
 
-        foreach (var initializer in source.Initializer.Where(t => used.Contains(t.Name)))
+        foreach (var initializer in source.Initializer)
         {
             var copy = initializer.Clone();
             copy.Name = rename(initializer.Name);

@@ -5,25 +5,27 @@ using VideoMtl.Training;
 // `videomtl model distill ...` runs this program (the CLI forwards everything after "model distill"), so the
 // runtime's own process never loads TorchSharp or LibTorch.
 var segment = new Option<string>("--segment") { Description = "Segmentation export: the frozen trunk (e.g. yolov8n-seg.onnx)", Required = true };
-var pose = new Option<string>("--pose") { Description = "Pose export: the teacher, whose head is reused (e.g. yolov8n-pose.onnx)", Required = true };
+var pose = new Option<string>("--pose") { Description = "Pose export: the teacher, whose keypoint branch the student starts from (e.g. yolov8n-pose.onnx)", Required = true };
 var output = new Option<string>("--output", "-o") { Description = "Where to write the shared model", Required = true };
 var data = new Option<string[]>("--data")
 {
     Description = "Videos (their first 80%), images or folders of images to learn from (default: the shared media, vtest.avi and walking.mp4)",
     AllowMultipleArgumentsPerToken = true,
 };
-var epochs = new Option<int>("--epochs") { Description = "Passes over the data (default: 8)", DefaultValueFactory = _ => 8 };
-var batch = new Option<int>("--batch") { Description = "Frames per step (default: 4)", DefaultValueFactory = _ => 4 };
-var learningRate = new Option<double>("--lr") { Description = "Adam learning rate (default: 0.002)", DefaultValueFactory = _ => 2e-3 };
+var epochs = new Option<int>("--epochs") { Description = "Passes over the data (default: 12)", DefaultValueFactory = _ => 12 };
+var batch = new Option<int>("--batch") { Description = "Anchors per step (default: 256)", DefaultValueFactory = _ => 256 };
+var learningRate = new Option<double>("--lr") { Description = "Adam learning rate (default: 0.001)", DefaultValueFactory = _ => 1e-3 };
 var seed = new Option<int>("--seed") { Description = "Random seed: the same seed and data give the same model (default: 1)", DefaultValueFactory = _ => 1 };
-var every = new Option<int>("--every") { Description = "Take every Nth frame of a video (default: 2)", DefaultValueFactory = _ => 2 };
+var every = new Option<int>("--every") { Description = "Take every Nth frame of a video (default: 3)", DefaultValueFactory = _ => 3 };
 var noMirror = new Option<bool>("--no-mirror") { Description = "Do not add each frame's mirror image" };
+var views = new Option<int>("--views") { Description = "Random views of each frame (zoom, shift, colour, mirror) beside it and its mirror image (default: 1)", DefaultValueFactory = _ => 1 };
+var anchors = new Option<int>("--anchors") { Description = "Anchors trained per person: the segmentation head's best on it (default: 8)", DefaultValueFactory = _ => 8 };
 var maxFrames = new Option<int?>("--max-frames") { Description = "At most this many frames from each source" };
-var checkpoint = new Option<string?>("--checkpoint") { Description = "Save the adapters here after every epoch and resume from them (default: OUTPUT.checkpoint)" };
+var checkpoint = new Option<string?>("--checkpoint") { Description = "Save the branch here after every epoch and resume from it (default: OUTPUT.checkpoint)" };
 var verbose = new Option<bool>("--verbose", "-v") { Description = "Stack traces on failure" };
-var root = new RootCommand("videomtl model distill: one backbone for segmentation and pose, by distilling the pose network into adapters on the segmentation network's neck")
+var root = new RootCommand("videomtl model distill: one backbone for segmentation and pose, by distilling the pose network's keypoints into a branch on the segmentation network's neck")
 {
-    segment, pose, output, data, epochs, batch, learningRate, seed, every, noMirror, maxFrames, checkpoint, verbose,
+    segment, pose, output, data, epochs, batch, learningRate, seed, every, noMirror, views, anchors, maxFrames, checkpoint, verbose,
 };
 root.SetAction(parse =>
 {
@@ -31,21 +33,24 @@ root.SetAction(parse =>
     string outputPath = parse.GetValue(output)!;
     var request = new DistillRequest(
         parse.GetValue(segment)!, parse.GetValue(pose)!, sources, outputPath, parse.GetValue(epochs), parse.GetValue(batch), parse.GetValue(learningRate),
-        parse.GetValue(seed), parse.GetValue(every), !parse.GetValue(noMirror), parse.GetValue(maxFrames), parse.GetValue(checkpoint) ?? outputPath + ".checkpoint");
+        parse.GetValue(seed), parse.GetValue(every), !parse.GetValue(noMirror), parse.GetValue(maxFrames), parse.GetValue(checkpoint) ?? outputPath + ".checkpoint",
+        parse.GetValue(views), parse.GetValue(anchors));
     using var stop = new CancellationTokenSource();
     Console.CancelKeyPress += (_, e) =>
     {
         e.Cancel = true; // stop after the current step; the last finished epoch is in the checkpoint
         stop.Cancel();
     };
-    var result = Distiller.Run(request, line => Console.Error.WriteLine($"distill: {line}"), stop.Token);
+    var bar = new ProgressBar(Console.Error, interactive: !Console.IsErrorRedirected);
+    var result = Distiller.Run(request, line => bar.Line($"distill: {line}"), bar.Report, stop.Token);
     var c = CultureInfo.InvariantCulture;
-    Console.WriteLine(string.Create(c, $"wrote {result.OutputPath} ({result.OutputBytes / 1024.0 / 1024.0:F1} MiB): {result.Samples} training samples, epochs {result.ResumedAtEpoch + 1}..{request.Epochs}"));
+    string trained = result.Epochs.Count > 0 ? $"epochs {result.ResumedAtEpoch + 1}..{request.Epochs}" : $"all {request.Epochs} epochs were in the checkpoint";
+    Console.WriteLine(string.Create(c, $"wrote {result.OutputPath} ({result.OutputBytes / 1024.0 / 1024.0:F1} MiB): {result.Samples} anchors from {result.Views} views, {trained}"));
     Console.WriteLine(string.Create(c, $"  {VideoMtl.ModelTools.ModelComplexity.GigaFlops(File.ReadAllBytes(result.OutputPath)):F1} GFLOPs per 640x640 image (convolutions)"));
     if (result.Epochs.Count > 0)
     {
         var last = result.Epochs[^1];
-        Console.WriteLine(string.Create(c, $"  final error (normalised MSE) p3 {last.LevelError[0]:0.000} p4 {last.LevelError[1]:0.000} p5 {last.LevelError[2]:0.000}; features {result.Extraction.TotalMinutes:0.0} min, training {result.Training.TotalMinutes:0.0} min"));
+        Console.WriteLine(string.Create(c, $"  last epoch: OKS {last.Oks:0.000} against the teacher on the training anchors; examples {result.Extraction.TotalMinutes:0.0} min, training {result.Training.TotalMinutes:0.0} min"));
     }
 
     Console.WriteLine($"  judge it: videomtl model evaluate --teacher {request.Pose} --model {result.OutputPath} --held-out {string.Join(' ', sources)}");

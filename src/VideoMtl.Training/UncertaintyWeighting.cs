@@ -34,6 +34,10 @@ public sealed class UncertaintyWeighting : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor losses)
     {
         ArgumentNullException.ThrowIfNull(losses);
-        return (exp(-logVariances) * losses + logVariances).sum();
+        // Σ exp(−s)·L + Σ s as one sum over both halves: no tensor + tensor, whose hidden alpha would be an implicit
+        // Scalar (see ExplicitScalarAdam).
+        using var weighted = exp(-logVariances) * losses;
+        using var both = cat([weighted, logVariances]);
+        return both.sum();
     }
 }

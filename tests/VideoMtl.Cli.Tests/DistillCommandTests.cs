@@ -14,9 +14,17 @@ public sealed class DistillCommandTests
             "-o", output, "--data", TestData.WalkingMp4, "--every", "20", "--max-frames", "2", "--epochs", "1");
         Assert.True(exit == 0, stderr);
         Assert.StartsWith($"wrote {output} (", stdout, StringComparison.Ordinal);
-        Assert.Contains("4 training samples, epochs 1..1", stdout, StringComparison.Ordinal);
-        Assert.Contains("distill: epoch 1/1: error p3 ", stderr, StringComparison.Ordinal);
+        Assert.Contains(" anchors from 6 views, epochs 1..1", stdout, StringComparison.Ordinal); // 2 frames, mirrored, one random view each
+        Assert.Contains("distill: epoch 1/1: OKS ", stderr, StringComparison.Ordinal);
+        Assert.Contains("distill: epoch 1/1 [########################] step ", stderr, StringComparison.Ordinal); // the progress, as lines when redirected
         Assert.True(File.Exists(output + ".checkpoint.epoch"), "the checkpoint is kept for a resume");
+
+        // Run again, the examples are read back rather than made afresh, and the finished run is not repeated.
+        (exit, stdout, stderr) = CliProcess.Run(null, "model", "distill", "--segment", TestData.SegmentationModel, "--pose", TestData.PoseModel,
+            "-o", output, "--data", TestData.WalkingMp4, "--every", "20", "--max-frames", "2", "--epochs", "1");
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("distill: examples: read back from ", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("epoch 1/1:", stderr, StringComparison.Ordinal);
 
         (exit, stdout, stderr) = CliProcess.Run(null, "model", "evaluate", "--teacher", TestData.PoseModel, "--model", output, TestData.BusJpg);
         Assert.True(exit == 0, stderr);

@@ -11,25 +11,37 @@ public sealed class SharedModelComposerTests
     private static readonly string Pose = TestData.PoseModel;
 
     [Fact]
-    public void A_head_on_its_own_trunk_through_identity_adapters_gives_the_exports_output()
+    public void The_pose_exports_keypoint_branch_is_read_with_its_weights_and_activations()
     {
-        // The plumbing check: the pose network as trunk, its own head re-attached through 1x1 identity adapters.
-        byte[] shared = SharedModelComposer.Compose(Pose, new Dictionary<string, string> { ["output0"] = "trunk_pose" }, Pose, "pose",
-            [[AdapterLayer.Identity(64)], [AdapterLayer.Identity(128)], [AdapterLayer.Identity(256)]]);
+        var branch = KeypointBranch.Extract(Pose);
+        Assert.Equal(3, branch.Count);
+        int[] channels = [64, 128, 256];
+        for (int level = 0; level < 3; level++)
+        {
+            Assert.Equal([3, 3, 1], branch[level].Select(l => l.Kernel));
+            Assert.Equal([true, true, false], branch[level].Select(l => l.Silu));
+            Assert.Equal(channels[level], branch[level][0].InChannels);
+            Assert.Equal(51, branch[level][^1].OutChannels);
+            Assert.All(branch[level], l => Assert.Contains(l.Bias, b => b != 0)); // the biases the export adds separately were found
+        }
+    }
+
+    [Fact]
+    public void The_pose_exports_own_branch_on_its_own_trunk_gives_the_exports_output()
+    {
+        // The plumbing check: the pose network as trunk, its boxes and scores, its own keypoint branch re-attached and decoded.
+        byte[] shared = SharedModelComposer.Compose(Pose, new Dictionary<string, string> { ["output0"] = "trunk_pose" }, "output0", "pose", KeypointBranch.Extract(Pose));
         var outputs = Run(shared, BusInput(), 1);
         var reference = Run(NeckFeatures.Expose(Pose, out _), BusInput(), 1);
-        Assert.True(MaxDifference(outputs["pose"], reference["output0"]) <= 1e-4, "the re-attached head differs from the export");
+        Assert.True(MaxDifference(outputs["pose"], reference["output0"]) <= 1e-4, $"the re-attached branch differs from the export by {MaxDifference(outputs["pose"], reference["output0"])}");
         Assert.True(MaxDifference(outputs["trunk_pose"], reference["output0"]) <= 1e-5);
     }
 
     [Fact]
     public void On_the_segmentation_trunk_the_segmentation_outputs_stay_exactly_the_sources_and_batches_work()
     {
-        var random = new Random(3);
-        AdapterLayer Layer(int channels) => new(channels, channels, 3,
-            [.. Enumerable.Range(0, channels * channels * 9).Select(_ => (float)(random.NextDouble() - 0.5) * 0.05f)], new float[channels], Silu: true);
-        byte[] shared = SharedModelComposer.Compose(Seg, new Dictionary<string, string> { ["output0"] = "seg_boxes", ["output1"] = "seg_protos" }, Pose, "pose",
-            [[Layer(64)], [Layer(128)], [Layer(256)]]);
+        byte[] shared = SharedModelComposer.Compose(Seg, new Dictionary<string, string> { ["output0"] = "seg_boxes", ["output1"] = "seg_protos" }, "output0", "pose",
+            KeypointBranch.Extract(Pose));
 
         float[] one = BusInput();
         var outputs = Run(shared, one, 1);
@@ -38,19 +50,20 @@ public sealed class SharedModelComposerTests
         Assert.Equal(0, MaxDifference(outputs["seg_protos"], source["output1"]), 5);
         Assert.Equal(56 * 8400, outputs["pose"].Length);
 
+        // The persons are the segmentation head's: its boxes and its person score, row for row.
+        Assert.Equal(source["output0"].AsSpan(0, 5 * 8400).ToArray(), outputs["pose"].AsSpan(0, 5 * 8400).ToArray());
+
         // The batch dimension is symbolic: two images at once give the same as one.
         var two = Run(shared, [.. one, .. one], 2);
         Assert.Equal(2 * 56 * 8400, two["pose"].Length);
         Assert.True(MaxDifference(two["pose"].AsSpan(0, 56 * 8400).ToArray(), outputs["pose"]) <= 1e-3);
 
-        // One backbone: nothing of the pose network's own backbone or neck is in the model.
+        // One backbone: the trunk and the keypoint branch, nothing else.
         using var session = new InferenceSession(shared);
         Assert.Equal(["pose", "seg_boxes", "seg_protos"], session.OutputNames.Order());
         var graph = global::Onnx.ModelProto.Parser.ParseFrom(shared).Graph;
-        var headModules = graph.Node.Where(n => n.Name.StartsWith("head/", StringComparison.Ordinal)).Select(n => NeckFeatures.Module(n.Name["head/".Length..])).Distinct().ToList();
-        Assert.Contains(22, headModules);
-        Assert.DoesNotContain(headModules, m => m is >= 0 and < 22); // unnamed constants aside, only the head module
-        Assert.Equal(3, graph.Node.Count(n => n.Name.StartsWith("adapt/", StringComparison.Ordinal) && n.OpType == "Conv"));
+        Assert.All(graph.Node, n => Assert.True(n.Name.Length == 0 || n.Name.StartsWith("trunk/", StringComparison.Ordinal) || n.Name.StartsWith("kpt/", StringComparison.Ordinal), n.Name));
+        Assert.Equal(9, graph.Node.Count(n => n.Name.StartsWith("kpt/", StringComparison.Ordinal) && n.OpType == "Conv"));
     }
 
     private static float[] BusInput()

@@ -6,25 +6,31 @@ using VideoMtl.Vision;
 
 namespace VideoMtl.Training.Tests;
 
-/// <summary>A short schedule: the error falls, the model runs through the runtime, the segmentation stays the source's, a run resumes.</summary>
+/// <summary>A short schedule: the loss falls, the model runs through the runtime, the segmentation stays the source's, a run resumes.</summary>
 public sealed class DistillerTests
 {
     private static readonly string Seg = TestData.SegmentationModel;
     private static readonly string Pose = TestData.PoseModel;
 
     [Fact]
-    public void A_short_schedule_lowers_the_error_and_writes_a_shared_model_whose_segmentation_is_the_sources()
+    public void A_short_schedule_lowers_the_loss_and_writes_a_shared_model_whose_segmentation_is_the_sources()
     {
         using var temp = new TemporaryDirectory();
         string output = temp.File("shared.onnx");
-        string checkpoint = temp.File("adapters");
-        var request = new DistillRequest(Seg, Pose, [TestData.WalkingMp4], output, Epochs: 3, BatchSize: 4, LearningRate: 3e-3, Every: 10, MaxFramesPerSource: 4, Checkpoint: checkpoint);
-        var result = Distiller.Run(request);
+        string checkpoint = temp.File("branch");
+        var request = new DistillRequest(Seg, Pose, [TestData.WalkingMp4], output, Epochs: 3, BatchSize: 128, LearningRate: 1e-3, Every: 10, MaxFramesPerSource: 4, Checkpoint: checkpoint);
+        var progress = new List<TrainingProgress>();
+        var result = Distiller.Run(request, progress: progress.Add);
 
-        Assert.Equal(8, result.Samples); // 4 frames and their mirror images
+        Assert.Equal(12, result.Views); // 4 frames, their mirror images and one random view of each
+        Assert.True(result.Samples > 100, $"{result.Samples} anchors");
         Assert.Equal(3, result.Epochs.Count);
-        Assert.True(result.Epochs[^1].LevelError.Sum() < result.Epochs[0].LevelError.Sum(), string.Join(" → ", result.Epochs.Select(e => e.LevelError.Sum())));
+        Assert.True(result.Epochs[^1].PositionLoss < result.Epochs[0].PositionLoss, string.Join(" → ", result.Epochs.Select(e => e.PositionLoss)));
+        Assert.True(result.Epochs[^1].Oks > result.Epochs[0].Oks);
+        Assert.Equal(2, result.Epochs[^1].TaskWeights.Count);
         Assert.All(result.Epochs[^1].TaskWeights, w => Assert.True(w > 0));
+        Assert.Equal(TimeSpan.Zero, progress[^1].Left);
+        Assert.Equal(progress[^1].Steps, progress[^1].Step);
 
         // The runtime reads it like any model: segmentation and pose, one backbone.
         using var model = MultiTaskModel.Load(output);

@@ -6,7 +6,7 @@ namespace VideoMtl.ModelTools.Evaluation;
 /// keypoint's own tolerance (COCO's σ: tight for eyes and nose, loose for hips). The area is the reference box's
 /// times 0.53, the usual stand-in for the segment area when only a box is known.
 /// </summary>
-internal static class KeypointSimilarity
+public static class KeypointSimilarity
 {
     /// <summary>COCO's per-keypoint σ, in COCO order (nose, eyes, ears, shoulders, elbows, wrists, hips, knees, ankles).</summary>
     public static readonly float[] CocoSigmas =

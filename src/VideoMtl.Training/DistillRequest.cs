@@ -10,7 +10,7 @@ namespace VideoMtl.Training;
 /// <param name="AnchorsPerPerson">Anchors trained per teacher person in a view: the segmentation head's best-scoring ones on it.</param>
 /// <param name="Checkpoint">Where the branch is saved after every epoch and resumed from if present.</param>
 public sealed record DistillRequest(
-    string Segment, string Pose, IReadOnlyList<string> Data, string Output, int Epochs = 12, int BatchSize = 256, double LearningRate = 1e-3,
+    string Segment, string Pose, IReadOnlyList<string> Data, string Output, int Epochs = 8, int BatchSize = 256, double LearningRate = 3e-4,
     int Seed = 1, int Every = 3, bool Mirror = true, int? MaxFramesPerSource = null, string? Checkpoint = null, int RandomViews = 1, int AnchorsPerPerson = 8)
 {
     public void Validate()

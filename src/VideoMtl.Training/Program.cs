@@ -12,9 +12,9 @@ var data = new Option<string[]>("--data")
     Description = "Videos (their first 80%), images or folders of images to learn from (default: the shared media, vtest.avi and walking.mp4)",
     AllowMultipleArgumentsPerToken = true,
 };
-var epochs = new Option<int>("--epochs") { Description = "Passes over the data (default: 12)", DefaultValueFactory = _ => 12 };
+var epochs = new Option<int>("--epochs") { Description = "Passes over the data (default: 8)", DefaultValueFactory = _ => 8 };
 var batch = new Option<int>("--batch") { Description = "Anchors per step (default: 256)", DefaultValueFactory = _ => 256 };
-var learningRate = new Option<double>("--lr") { Description = "Adam learning rate (default: 0.001)", DefaultValueFactory = _ => 1e-3 };
+var learningRate = new Option<double>("--lr") { Description = "Adam learning rate (default: 0.0003)", DefaultValueFactory = _ => 3e-4 };
 var seed = new Option<int>("--seed") { Description = "Random seed: the same seed and data give the same model (default: 1)", DefaultValueFactory = _ => 1 };
 var every = new Option<int>("--every") { Description = "Take every Nth frame of a video (default: 3)", DefaultValueFactory = _ => 3 };
 var noMirror = new Option<bool>("--no-mirror") { Description = "Do not add each frame's mirror image" };

@@ -138,13 +138,7 @@ public sealed class MultiTaskDecoder
         foreach (var p in _kept)
         {
             var box = ToSource(p, geometry);
-            for (int k = 0; k < _model.Keypoints; k++)
-            {
-                int channel = 5 + (3 * k);
-                _keypoints[3 * k] = geometry.ClampX(geometry.ToSourceX(pose[(channel * anchors) + p.Anchor]));
-                _keypoints[(3 * k) + 1] = geometry.ClampY(geometry.ToSourceY(pose[((channel + 1) * anchors) + p.Anchor]));
-                _keypoints[(3 * k) + 2] = pose[((channel + 2) * anchors) + p.Anchor];
-            }
+            KeypointRows.Read(pose, anchors, 5, p.Anchor, geometry, _keypoints); // after the box and the person score
 
             // Poses come best first; each takes the free person segment it overlaps most.
             int best = -1;

@@ -97,13 +97,7 @@ internal sealed partial class UltralyticsExport : IDisposable
         foreach (var c in _kept)
         {
             float[] keypoints = new float[3 * Keypoints];
-            for (int k = 0; k < Keypoints; k++)
-            {
-                int row = 4 + _classes + (3 * k);
-                keypoints[3 * k] = geometry.ClampX(geometry.ToSourceX(head[(row * _anchors) + c.Anchor]));
-                keypoints[(3 * k) + 1] = geometry.ClampY(geometry.ToSourceY(head[((row + 1) * _anchors) + c.Anchor]));
-                keypoints[(3 * k) + 2] = head[((row + 2) * _anchors) + c.Anchor];
-            }
+            KeypointRows.Read(head, _anchors, 4 + _classes, c.Anchor, geometry, keypoints);
 
             objects.Add(new ExportObject(
                 c.ClassId, c.Score,

@@ -41,6 +41,7 @@ internal static class CliApplication
         root.Subcommands.Add(RunCommand.Create(output));
         root.Subcommands.Add(BenchCommand.Create(output));
         root.Subcommands.Add(SoakCommand.Create(output));
+        root.Subcommands.Add(ResultsCommand.Create(output));
 
         var parse = root.Parse(args);
         bool verbose = parse.GetValue(VerboseOption);

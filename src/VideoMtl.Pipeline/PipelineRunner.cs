@@ -19,7 +19,10 @@ namespace VideoMtl.Pipeline;
 /// </summary>
 /// <param name="extraSinks">Sinks added after the built-in ones (preview, tests); the runner completes them.</param>
 /// <param name="registry">Where the run's metrics go (served at /metrics by the host); a private one when null.</param>
-public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory loggerFactory, IReadOnlyList<IFrameSink>? extraSinks = null, CollectorRegistry? registry = null)
+/// <param name="sinkFactories">Sinks made once the model is loaded (they need its description, e.g. to write results); the runner completes them.</param>
+public sealed class PipelineRunner(
+    PipelineOptions options, ILoggerFactory loggerFactory, IReadOnlyList<IFrameSink>? extraSinks = null, CollectorRegistry? registry = null,
+    IReadOnlyList<Func<Core.Model.ModelDescription, IFrameSink>>? sinkFactories = null)
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("pipeline");
     private FramePacketPool? _pool;
@@ -52,7 +55,7 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
 
     public async Task<PipelineSummary> RunAsync(CancellationToken cancellation)
     {
-        options.Validate(extraSinks?.Count ?? 0);
+        options.Validate((extraSinks?.Count ?? 0) + (sinkFactories?.Count ?? 0));
         ReserveThreadPoolThreads(options.Sources.Count);
         Directory.CreateDirectory(options.OutputDirectory);
         var threads = options.ResolveThreads();
@@ -102,6 +105,7 @@ public sealed class PipelineRunner(PipelineOptions options, ILoggerFactory logge
         }
 
         sinks.AddRange(extraSinks ?? []);
+        sinks.AddRange((sinkFactories ?? []).Select(make => make(model.Description)));
 
         // Two ways to end. A stop (the caller's token) ends capture only: everything downstream drains what is
         // in flight through every sink. A fault that cannot be isolated to one stream (inference, postprocess)

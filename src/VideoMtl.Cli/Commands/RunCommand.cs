@@ -101,7 +101,8 @@ internal static class RunCommand
             // One registry for this run, served at /metrics: nothing goes to prometheus-net's static default.
             var registry = Prometheus.Metrics.NewCustomRegistry();
             using var preview = settings.Http.Port != 0 ? new PreviewSink(options.Sources.Select(s => s.Name)) : null;
-            var runner = new PipelineRunner(options, loggerFactory, preview is null ? null : [preview], registry);
+            var redis = RedisSink(settings.Redis, registry, loggerFactory);
+            var runner = new PipelineRunner(options, loggerFactory, preview is null ? null : [preview], registry, redis is null ? null : [redis]);
             StatusServer? server = null;
             if (preview is not null)
             {
@@ -208,12 +209,35 @@ internal static class RunCommand
                     MaxAttempts = settings.Reconnect.MaxAttempts == 0 ? null : settings.Reconnect.MaxAttempts,
                 },
             };
-            options.Validate();
+            options.Validate(settings.Redis.Url is null ? 0 : 1);
             return (options, bind);
         }
         catch (Exception e) when (e is ArgumentException or VisionException)
         {
             throw new UserError(e is ArgumentOutOfRangeException range ? $"{range.Message.Split(" (Parameter", 2)[0]} (got {range.ActualValue})" : e.Message, e);
+        }
+    }
+
+    /// <summary>The Redis results sink the settings ask for (made once the model is loaded), or null; a bad address is a one-line error now.</summary>
+    private static Func<Core.Model.ModelDescription, Pipeline.Sinks.IFrameSink>? RedisSink(RedisSettings settings, Prometheus.CollectorRegistry registry, ILoggerFactory loggers)
+    {
+        if (string.IsNullOrWhiteSpace(settings.Url))
+        {
+            return null;
+        }
+
+        try
+        {
+            var endpoint = Redis.RedisEndpoint.Parse(settings.Url);
+            var options = new Redis.RedisSinkOptions(settings.MaxLength, settings.QueueCapacity);
+            options.Validate();
+            var logger = loggers.CreateLogger("redis");
+            logger.LogInformation("results to {Endpoint} (streams {Key}, events {Events})", endpoint.Redacted, Redis.RedisKeys.Results("<stream>"), Redis.RedisKeys.Events);
+            return model => new Redis.RedisResultSink(endpoint, model, options, registry, logger);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UserError(e.Message, e);
         }
     }
 

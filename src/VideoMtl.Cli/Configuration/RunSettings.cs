@@ -60,6 +60,8 @@ internal sealed class RunSettings
 
     public ReconnectSettings Reconnect { get; set; } = new();
 
+    public RedisSettings Redis { get; set; } = new();
+
     /// <summary>Track ids (bound straight onto the pipeline's options: each key is documented once, there).</summary>
     public Core.Tracking.TrackerOptions Tracking { get; set; } = new();
 }

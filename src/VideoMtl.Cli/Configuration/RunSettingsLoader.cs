@@ -69,6 +69,7 @@ internal static partial class RunSettingsLoader
     {
         nameof(HttpSettings) => "Http:",
         nameof(ReconnectSettings) => "Reconnect:",
+        nameof(RedisSettings) => "Redis:",
         nameof(Core.Tracking.TrackerOptions) => "Tracking:",
         _ => string.Empty,
     };

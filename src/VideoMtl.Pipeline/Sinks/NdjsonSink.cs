@@ -1,8 +1,4 @@
-using System.Buffers;
-using System.Diagnostics;
-using System.Text.Json;
 using VideoMtl.Core.Model;
-using VideoMtl.Core.Results;
 using VideoMtl.Pipeline.Stages;
 
 namespace VideoMtl.Pipeline.Sinks;
@@ -15,9 +11,7 @@ namespace VideoMtl.Pipeline.Sinks;
 public sealed class NdjsonSink(string directory, ModelDescription model) : IFrameSink
 {
     private readonly Dictionary<StreamState, OutputFile> _files = [];
-    private readonly FrameResultWriter _writer = new(model);
-    private readonly ArrayBufferWriter<byte> _line = new(64 * 1024);
-    private Utf8JsonWriter? _json;
+    private readonly ResultLine _result = new(model);
 
     public string Name => "ndjson";
 
@@ -34,31 +28,8 @@ public sealed class NdjsonSink(string directory, ModelDescription model) : IFram
 
         file.Watch.Check();
 
-        _line.Clear();
-        // One writer for every line (Reset), and a static callback with the packet as state: no per-frame garbage.
-        var json = _json ??= new Utf8JsonWriter(_line);
-        json.Reset(_line);
-        _writer.Write(json, packet.Stream.Name, packet.FrameIndex, packet.PtsMs, packet.Image.Width, packet.Image.Height, packet.Detections, packet, static (j, p) =>
-        {
-            if (p.SourceFile is { } file)
-            {
-                j.WriteString("file", Path.GetFileName(file));
-            }
-
-            j.WriteStartObject("timing_ms");
-            j.WriteNumber("decode", Math.Round(p.DecodeMs, 3));
-            j.WriteNumber("preprocess", Math.Round(p.PreprocessMs, 3));
-            j.WriteNumber("inference", Math.Round(p.InferenceMs, 3));
-            j.WriteNumber("postprocess", Math.Round(p.PostprocessMs, 3));
-            j.WriteNumber("track", Math.Round(p.TrackMs, 3));
-            j.WriteNumber("overlay", Math.Round(p.OverlayMs, 3));
-            j.WriteNumber("end_to_end", Math.Round(Stopwatch.GetElapsedTime(p.CapturedAt).TotalMilliseconds, 3));
-            j.WriteEndObject();
-        });
-        json.Flush();
-
-        _line.Write("\n"u8);
-        file.WriteLine(_line.WrittenSpan);
+        // The line and its newline in one write call, so the file always ends on a whole line.
+        file.WriteLine(_result.Build(packet, newline: true));
         return false; // text, not pixels
     }
 
@@ -83,6 +54,6 @@ public sealed class NdjsonSink(string directory, ModelDescription model) : IFram
     public void Dispose()
     {
         Complete();
-        _json?.Dispose();
+        _result.Dispose();
     }
 }

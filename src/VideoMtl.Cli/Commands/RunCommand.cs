@@ -106,7 +106,7 @@ internal static class RunCommand
             StatusServer? server = null;
             if (preview is not null)
             {
-                server = await StatusServer.StartAsync(bind, settings.Http.Port, runner, registry, preview, settings.Http.BearerToken).ConfigureAwait(false);
+                server = await StatusServer.StartAsync(bind, settings.Http, runner, registry, preview).ConfigureAwait(false);
                 logger.LogInformation("metrics at {Address}/metrics; preview at {Address}/streams/{{name}}/mjpeg (also /healthz, /readyz, /streams)", server.Address, server.Address);
             }
 
@@ -151,6 +151,21 @@ internal static class RunCommand
         if (settings.Http.Port is < 0 or > 65535)
         {
             throw new UserError($"--http-port / Http:Port {settings.Http.Port} is out of range: use 1..65535, or 0 to switch the HTTP server off");
+        }
+
+        if (settings.Http.ManagementPort is < 0 or > 65535 || (settings.Http.ManagementPort != 0 && settings.Http.ManagementPort == settings.Http.Port))
+        {
+            throw new UserError($"Http:ManagementPort {settings.Http.ManagementPort} is out of range: use 1..65535 other than Http:Port ({settings.Http.Port}), or 0 for none");
+        }
+
+        if (settings.Http.MaxViewers is < 1 or > 100_000)
+        {
+            throw new UserError($"Http:MaxViewers {settings.Http.MaxViewers} is out of range: use 1..100000");
+        }
+
+        if (!(settings.Http.ViewerStallSeconds is > 0 and <= 3600))
+        {
+            throw new UserError($"Http:ViewerStallSeconds {settings.Http.ViewerStallSeconds} is out of range: use more than 0, at most 3600");
         }
 
         if (!System.Net.IPAddress.TryParse(settings.Http.Address, out var bind))

@@ -15,4 +15,16 @@ internal sealed class HttpSettings
     /// <c>VIDEOMTL__HTTP__BEARERTOKEN</c>.
     /// </summary>
     public string? BearerToken { get; set; }
+
+    /// <summary>
+    /// A second port serving only <c>/metrics</c>, <c>/healthz</c> and <c>/readyz</c>, with a connection budget of its
+    /// own that no viewer can take (for Prometheus and orchestrator probes); 0 (default) = none, the main port serves them.
+    /// </summary>
+    public int ManagementPort { get; set; }
+
+    /// <summary>Preview requests (MJPEG streams and snapshots) in progress at most; more get 503 with Retry-After.</summary>
+    public int MaxViewers { get; set; } = 256;
+
+    /// <summary>A viewer whose frame has not been taken for this long is disconnected (a client that stopped reading).</summary>
+    public double ViewerStallSeconds { get; set; } = 10;
 }

@@ -8,20 +8,24 @@ namespace VideoMtl.Cli.Http;
 /// <summary>
 /// <c>multipart/x-mixed-replace</c> MJPEG, as browsers and VLC play it: one JPEG part per new preview
 /// frame. The client paces itself: while a send is in progress newer frames replace each other, so a slow
-/// client sees fewer frames instead of holding frames or memory. Kestrel's minimum response data rate
-/// disconnects a client that stops reading altogether.
+/// client sees fewer frames instead of holding frames or memory; one that stops reading altogether is
+/// disconnected after <c>Http:ViewerStallSeconds</c>.
 /// </summary>
 internal static class MjpegResponse
 {
     private const string Boundary = "videomtl-frame";
 
-    public static async Task WriteAsync(HttpContext context, PreviewFeed stream)
+    public static async Task WriteAsync(HttpContext context, PreviewFeed stream, ViewerBudget budget)
     {
         var response = context.Response;
         response.ContentType = $"multipart/x-mixed-replace; boundary={Boundary}";
         response.Headers.CacheControl = "no-cache, no-store";
         var aborted = context.RequestAborted;
         using var viewer = stream.Watch();
+        // Each frame must be taken within the stall timeout: a client that stops reading fills its socket and
+        // Kestrel's response buffer, the flush waits, and the timeout cancels it and drops the client. Until then
+        // it holds at most one frame (frames are shared, encoded once for every viewer).
+        using var stall = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         long sequence = 0;
         try
         {
@@ -31,15 +35,24 @@ internal static class MjpegResponse
                 byte[] header = Encoding.ASCII.GetBytes(string.Create(
                     CultureInfo.InvariantCulture,
                     $"--{Boundary}\r\nContent-Type: image/jpeg\r\nContent-Length: {frame.Jpeg.Length}\r\nX-Frame-Index: {frame.FrameIndex}\r\n\r\n"));
-                await response.Body.WriteAsync(header, aborted).ConfigureAwait(false);
-                await response.Body.WriteAsync(frame.Jpeg, aborted).ConfigureAwait(false);
-                await response.Body.WriteAsync("\r\n"u8.ToArray(), aborted).ConfigureAwait(false);
-                await response.Body.FlushAsync(aborted).ConfigureAwait(false);
+                stall.CancelAfter(budget.StallTimeout);
+                await response.Body.WriteAsync(header, stall.Token).ConfigureAwait(false);
+                await response.Body.WriteAsync(frame.Jpeg, stall.Token).ConfigureAwait(false);
+                await response.Body.WriteAsync(Newline, stall.Token).ConfigureAwait(false);
+                await response.Body.FlushAsync(stall.Token).ConfigureAwait(false);
+                stall.CancelAfter(Timeout.InfiniteTimeSpan);
             }
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
             // The client went away: nothing to report.
         }
+        catch (OperationCanceledException) when (stall.IsCancellationRequested)
+        {
+            budget.Stalled();
+            context.Abort();
+        }
     }
+
+    private static readonly byte[] Newline = "\r\n"u8.ToArray();
 }

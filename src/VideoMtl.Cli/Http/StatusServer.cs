@@ -1,9 +1,11 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using VideoMtl.Cli.Configuration;
 using VideoMtl.Pipeline;
 using Prometheus;
 using VideoMtl.Pipeline.Preview;
@@ -27,21 +29,50 @@ internal sealed class StatusServer : IAsyncDisposable
     /// <summary>Base address, e.g. http://127.0.0.1:8321.</summary>
     public string Address { get; }
 
-    public static async Task<StatusServer> StartAsync(IPAddress bind, int port, PipelineRunner runner, CollectorRegistry registry, PreviewSink preview, string? bearerToken = null)
+    public static async Task<StatusServer> StartAsync(IPAddress bind, HttpSettings settings, PipelineRunner runner, CollectorRegistry registry, PreviewSink preview)
     {
+        ArgumentNullException.ThrowIfNull(settings);
+        int port = settings.Port, management = settings.ManagementPort;
+        var viewers = new ViewerBudget(settings.MaxViewers, TimeSpan.FromSeconds(settings.ViewerStallSeconds), registry, preview.StreamNames);
         var builder = WebApplication.CreateSlimBuilder();
         // Kestrel's own request logs would drown the pipeline's; startup failures still surface as exceptions.
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(options =>
         {
             options.Listen(bind, port);
+            if (management != 0)
+            {
+                // The management port's connections have a budget of their own that nothing on the main port can use up.
+                options.Listen(bind, management, listen => listen.Use(ConnectionLimit(ManagementConnections)));
+            }
+
             options.AddServerHeader = false;
-            options.Limits.MaxConcurrentConnections = 64;
+            // No server-wide connection cap: one cap shared by everyone is one a crowd of viewers uses up, and then
+            // /metrics and every health probe go unanswered (it did, at 64). Viewers have their own budget
+            // (Http:MaxViewers, 503 beyond it); clients that connect and send nothing, or send headers a byte at a
+            // time, are closed by the header timeout; idle keep-alive connections by the keep-alive timeout.
+            options.Limits.MaxConcurrentConnections = null;
+            options.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(5);
+            options.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(30);
             options.Limits.MaxRequestBodySize = 1024;
             options.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
         });
         var app = builder.Build();
-        if (bearerToken is not null)
+        if (management != 0)
+        {
+            app.Use(async (context, next) =>
+            {
+                if (context.Connection.LocalPort == management && context.Request.Path.Value is not ("/metrics" or "/healthz" or "/readyz"))
+                {
+                    await Results.Json(new Dictionary<string, string> { ["error"] = $"the management port serves /metrics, /healthz and /readyz; the rest is on port {port}" }, statusCode: StatusCodes.Status404NotFound).ExecuteAsync(context).ConfigureAwait(false);
+                    return;
+                }
+
+                await next(context).ConfigureAwait(false);
+            });
+        }
+
+        if (settings.BearerToken is { } bearerToken)
         {
             app.Use(new BearerTokenCheck(bearerToken).InvokeAsync);
         }
@@ -55,6 +86,12 @@ internal sealed class StatusServer : IAsyncDisposable
             if (!preview.TryGetStream(id, out var stream))
             {
                 return UnknownStream(id);
+            }
+
+            using var viewer = viewers.TryEnter(id);
+            if (viewer is null)
+            {
+                return viewers.Reject(context);
             }
 
             // The next frame, encoded for this request; the last one if the stream delivers none within 5 s.
@@ -82,7 +119,14 @@ internal sealed class StatusServer : IAsyncDisposable
                 return;
             }
 
-            await MjpegResponse.WriteAsync(context, stream).ConfigureAwait(false);
+            using var viewer = viewers.TryEnter(id);
+            if (viewer is null)
+            {
+                await viewers.Reject(context).ExecuteAsync(context).ConfigureAwait(false);
+                return;
+            }
+
+            await MjpegResponse.WriteAsync(context, stream, viewers).ConfigureAwait(false);
         });
         try
         {
@@ -91,7 +135,8 @@ internal sealed class StatusServer : IAsyncDisposable
         catch (IOException e)
         {
             await app.DisposeAsync().ConfigureAwait(false);
-            throw new UserError($"--http-port {port}: cannot listen on {bind}:{port} ({e.Message.Split('\n')[0]}); choose another port, or 0 to switch the HTTP server off", e);
+            string where = management == 0 ? $"--http-port {port}: cannot listen on {bind}:{port}" : $"--http-port {port} / Http:ManagementPort {management}: cannot listen on {bind}:{port} and :{management}";
+            throw new UserError($"{where} ({e.Message.Split('\n')[0]}); choose another port, or 0 to switch the HTTP server off", e);
         }
 
         return new StatusServer(app, $"http://{(bind.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{bind}]" : bind.ToString())}:{port}");
@@ -101,6 +146,33 @@ internal sealed class StatusServer : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Connections a management port takes at once: Prometheus and a few probes need a handful.</summary>
+    private const int ManagementConnections = 64;
+
+    /// <summary>Closes a listener's connections beyond <paramref name="limit"/> at once, before they are read.</summary>
+    private static Func<ConnectionDelegate, ConnectionDelegate> ConnectionLimit(int limit)
+    {
+        int open = 0;
+        return next => async connection =>
+        {
+            if (Interlocked.Increment(ref open) > limit)
+            {
+                Interlocked.Decrement(ref open);
+                connection.Abort();
+                return;
+            }
+
+            try
+            {
+                await next(connection).ConfigureAwait(false);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref open);
+            }
+        };
     }
 
     private static IResult UnknownStream(string id) =>

@@ -28,6 +28,9 @@ public sealed class PreviewSink : IFrameSink
     /// <summary>The preview of a stream by its name; false for a name the run does not have.</summary>
     public bool TryGetStream(string name, out PreviewFeed stream) => _streams.TryGetValue(name, out stream!);
 
+    /// <summary>The streams it previews, by name.</summary>
+    public IEnumerable<string> StreamNames => _streams.Keys;
+
     public bool Write(FramePacket packet)
     {
         ArgumentNullException.ThrowIfNull(packet);

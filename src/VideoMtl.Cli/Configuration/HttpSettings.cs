@@ -23,7 +23,7 @@ internal sealed class HttpSettings
     public int ManagementPort { get; set; }
 
     /// <summary>Preview requests (MJPEG streams and snapshots) in progress at most; more get 503 with Retry-After.</summary>
-    public int MaxViewers { get; set; } = 256;
+    public int MaxViewers { get; set; } = 1024;
 
     /// <summary>A viewer whose frame has not been taken for this long is disconnected (a client that stopped reading).</summary>
     public double ViewerStallSeconds { get; set; } = 10;

@@ -1,7 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
-using OpenCvSharp;
 using VideoMtl.TestSupport;
-using VideoMtl.Vision;
 
 namespace VideoMtl.ModelTools.Tests;
 
@@ -31,8 +29,8 @@ public sealed class SharedModelComposerTests
     {
         // The plumbing check: the pose network as trunk, its boxes and scores, its own keypoint branch re-attached and decoded.
         byte[] shared = SharedModelComposer.Compose(Pose, new Dictionary<string, string> { ["output0"] = "trunk_pose" }, "output0", "pose", KeypointBranch.Extract(Pose));
-        var outputs = Run(shared, BusInput(), 1);
-        var reference = Run(NeckFeatures.Expose(Pose, out _), BusInput(), 1);
+        var outputs = Run(shared, Images.ModelInput(TestData.BusJpg), 1);
+        var reference = Run(NeckFeatures.Expose(Pose, out _), Images.ModelInput(TestData.BusJpg), 1);
         Assert.True(MaxDifference(outputs["pose"], reference["output0"]) <= 1e-4, $"the re-attached branch differs from the export by {MaxDifference(outputs["pose"], reference["output0"])}");
         Assert.True(MaxDifference(outputs["trunk_pose"], reference["output0"]) <= 1e-5);
     }
@@ -43,7 +41,7 @@ public sealed class SharedModelComposerTests
         byte[] shared = SharedModelComposer.Compose(Seg, new Dictionary<string, string> { ["output0"] = "seg_boxes", ["output1"] = "seg_protos" }, "output0", "pose",
             KeypointBranch.Extract(Pose));
 
-        float[] one = BusInput();
+        float[] one = Images.ModelInput(TestData.BusJpg);
         var outputs = Run(shared, one, 1);
         var source = Run(NeckFeatures.Expose(Seg, out _), one, 1);
         Assert.Equal(0, MaxDifference(outputs["seg_boxes"], source["output0"]), 5);
@@ -64,15 +62,6 @@ public sealed class SharedModelComposerTests
         var graph = global::Onnx.ModelProto.Parser.ParseFrom(shared).Graph;
         Assert.All(graph.Node, n => Assert.True(n.Name.Length == 0 || n.Name.StartsWith("trunk/", StringComparison.Ordinal) || n.Name.StartsWith("kpt/", StringComparison.Ordinal), n.Name));
         Assert.Equal(9, graph.Node.Count(n => n.Name.StartsWith("kpt/", StringComparison.Ordinal) && n.OpType == "Conv"));
-    }
-
-    private static float[] BusInput()
-    {
-        using var image = ImageFile.Read(TestData.BusJpg);
-        var letterbox = new LetterboxTransform(640, 640);
-        var input = new float[letterbox.TensorLength];
-        letterbox.Apply(image, input);
-        return input;
     }
 
     private static Dictionary<string, float[]> Run(byte[] model, float[] input, int batch)

@@ -18,4 +18,14 @@ public static class Images
             pixels[x + 2] = color.R;
         }
     }
+
+    /// <summary>An image file as a 640×640 model input (letterboxed, RGB, 0..1, planar), as the pipeline feeds a model.</summary>
+    public static float[] ModelInput(string imagePath)
+    {
+        using var image = ImageFile.Read(imagePath);
+        var letterbox = new LetterboxTransform(640, 640);
+        var input = new float[letterbox.TensorLength];
+        letterbox.Apply(image, input);
+        return input;
+    }
 }

@@ -2,7 +2,6 @@ using Microsoft.ML.OnnxRuntime;
 using VideoMtl.Core.Model;
 using VideoMtl.ModelTools;
 using VideoMtl.TestSupport;
-using VideoMtl.Vision;
 
 namespace VideoMtl.Training.Tests;
 
@@ -38,9 +37,7 @@ public sealed class DistillerTests
         Assert.Equal("shared", model.Session.CustomMetadata["videomtl.architecture"]);
 
         // The segmentation outputs are exactly the (dequantized) source's.
-        using var image = ImageFile.Read(TestData.BusJpg);
-        var input = new float[3 * 640 * 640];
-        new LetterboxTransform(640, 640).Apply(image, input);
+        float[] input = Images.ModelInput(TestData.BusJpg);
         float[][] Outputs(byte[] bytes, params string[] names)
         {
             using var session = new InferenceSession(bytes);

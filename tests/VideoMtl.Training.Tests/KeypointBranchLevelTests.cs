@@ -1,7 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using VideoMtl.ModelTools;
 using VideoMtl.TestSupport;
-using VideoMtl.Vision;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -40,7 +39,7 @@ public sealed class KeypointBranchLevelTests
         }
 
         byte[] model = SharedModelComposer.Compose(Seg, new Dictionary<string, string> { ["output0"] = "seg_boxes" }, "output0", "pose", [.. levels.Select(l => l.Export())]);
-        float[] input = BusInput();
+        float[] input = Images.ModelInput(TestData.BusJpg);
         float[] pose = Run(model, input, "pose")[0];
         float[][] neck = Run(NeckFeatures.Expose(Seg, out _), input, NeckFeatures.OutputNames.ToArray());
 
@@ -77,15 +76,6 @@ public sealed class KeypointBranchLevelTests
         {
             level.Dispose();
         }
-    }
-
-    private static float[] BusInput()
-    {
-        using var image = ImageFile.Read(TestData.BusJpg);
-        var letterbox = new LetterboxTransform(640, 640);
-        var input = new float[letterbox.TensorLength];
-        letterbox.Apply(image, input);
-        return input;
     }
 
     private static float[][] Run(byte[] model, float[] input, params string[] names)

@@ -31,7 +31,6 @@ public sealed class RedisResultSink : IFrameSink
     private readonly Lock _seenLock = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _publisher;
-    private long _droppedCount;
     private bool _completed;
 
     public RedisResultSink(RedisEndpoint endpoint, ModelDescription model, RedisSinkOptions? options = null, CollectorRegistry? registry = null, ILogger? logger = null)
@@ -52,7 +51,6 @@ public sealed class RedisResultSink : IFrameSink
             {
                 if (dropped.IsResult)
                 {
-                    Interlocked.Increment(ref _droppedCount);
                     _dropped.Inc();
                 }
             });
@@ -64,7 +62,7 @@ public sealed class RedisResultSink : IFrameSink
     public bool NeedsPixels => false;
 
     /// <summary>Results dropped so far (queue full while Redis was away or slow).</summary>
-    public long Dropped => Interlocked.Read(ref _droppedCount);
+    public long Dropped => (long)_dropped.Value;
 
     /// <summary>Results Redis has accepted so far.</summary>
     public long Published => (long)_published.Value;
@@ -108,7 +106,6 @@ public sealed class RedisResultSink : IFrameSink
 
         if (left > 0)
         {
-            Interlocked.Add(ref _droppedCount, left);
             _dropped.Inc(left);
             _logger?.LogWarning("redis {Endpoint}: {Count} results not delivered before the end of the run", _endpoint.Redacted, left);
         }

@@ -21,20 +21,12 @@ internal static class ResultsCommand
         tail.SetAction(async (parse, cancellation) =>
         {
             var (settings, _) = RunSettingsLoader.Load(parse.GetValue(config));
-            if (string.IsNullOrWhiteSpace(settings.Redis.Url))
+            if (!settings.Redis.Enabled)
             {
                 throw new UserError("no Redis:Url in the settings: set it in config/videomtl.json or VIDEOMTL__REDIS__URL (redis://host:port)");
             }
 
-            RedisEndpoint endpoint;
-            try
-            {
-                endpoint = RedisEndpoint.Parse(settings.Redis.Url);
-            }
-            catch (ArgumentException e)
-            {
-                throw new UserError(e.Message, e);
-            }
+            var endpoint = settings.Redis.Endpoint();
 
             RedisResultReader reader;
             try

@@ -224,7 +224,7 @@ internal static class RunCommand
                     MaxAttempts = settings.Reconnect.MaxAttempts == 0 ? null : settings.Reconnect.MaxAttempts,
                 },
             };
-            options.Validate(settings.Redis.Url is null ? 0 : 1);
+            options.Validate(settings.Redis.Enabled ? 1 : 0);
             return (options, bind);
         }
         catch (Exception e) when (e is ArgumentException or VisionException)
@@ -236,24 +236,25 @@ internal static class RunCommand
     /// <summary>The Redis results sink the settings ask for (made once the model is loaded), or null; a bad address is a one-line error now.</summary>
     private static Func<Core.Model.ModelDescription, Pipeline.Sinks.IFrameSink>? RedisSink(RedisSettings settings, Prometheus.CollectorRegistry registry, ILoggerFactory loggers)
     {
-        if (string.IsNullOrWhiteSpace(settings.Url))
+        if (!settings.Enabled)
         {
             return null;
         }
 
+        var endpoint = settings.Endpoint();
+        var options = new Redis.RedisSinkOptions(settings.MaxLength, settings.QueueCapacity);
         try
         {
-            var endpoint = Redis.RedisEndpoint.Parse(settings.Url);
-            var options = new Redis.RedisSinkOptions(settings.MaxLength, settings.QueueCapacity);
             options.Validate();
-            var logger = loggers.CreateLogger("redis");
-            logger.LogInformation("results to {Endpoint} (streams {Key}, events {Events})", endpoint.Redacted, Redis.RedisKeys.Results("<stream>"), Redis.RedisKeys.Events);
-            return model => new Redis.RedisResultSink(endpoint, model, options, registry, logger);
         }
         catch (ArgumentException e)
         {
             throw new UserError(e.Message, e);
         }
+
+        var logger = loggers.CreateLogger("redis");
+        logger.LogInformation("results to {Endpoint} (streams {Key}, events {Events})", endpoint.Redacted, Redis.RedisKeys.Results("<stream>"), Redis.RedisKeys.Events);
+        return model => new Redis.RedisResultSink(endpoint, model, options, registry, logger);
     }
 
     /// <summary>Creates the output folder and writes a probe file, so an unwritable place fails before the model loads.</summary>

@@ -15,4 +15,20 @@ internal sealed class RedisSettings
 
     /// <summary>Results waiting while Redis is down or slow at most; past it the oldest are dropped and counted.</summary>
     public int QueueCapacity { get; set; } = 2_048;
+
+    /// <summary>Whether results go to Redis: a <see cref="Url"/> is set.</summary>
+    public bool Enabled => !string.IsNullOrWhiteSpace(Url);
+
+    /// <summary>The parsed address, for <c>run</c> and <c>results tail</c> alike; a bad one is a one-line error that never shows the password.</summary>
+    public Redis.RedisEndpoint Endpoint()
+    {
+        try
+        {
+            return Redis.RedisEndpoint.Parse(Url ?? string.Empty);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UserError(e.Message, e);
+        }
+    }
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # VideoMtl setup: installs what is missing and builds. Idempotent, and quick when everything is there.
 #   1. Debian packages (FFmpeg, the shared libraries OpenCvSharp's OpenCV build links against, ONNX's
-#      schema for the model builder, Prometheus, redis-server, and for the reliability tests GStreamer's RTSP
-#      server with its Python bindings)                                         needs root (or sudo) the first time
+#      schema for the model builder, Prometheus, redis-server, for the reliability tests GStreamer's RTSP
+#      server with its Python bindings, and for the live view's browser tests Chromium with a font)
+#                                                                               needs root (or sudo) the first time
 #   2. dotnet build of the solution; OpenCV (OpenCvSharp4 + its official Linux runtime) and ONNX Runtime
 #      (Microsoft.ML.OnnxRuntime.Gpu.Linux) come from NuGet with the restore: nothing is compiled but C#
 #   3. the default multi-task model models/yolov8n-mt.onnx, built from the Ultralytics exports found in
@@ -15,7 +16,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 APT_PACKAGES=(ffmpeg libgtk-3-0 libfreetype6 libharfbuzz0b libdrm2 libatomic1 libjpeg62-turbo libpng16-16
   libonnx-dev prometheus redis-server ca-certificates
   gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly)
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
+  chromium fonts-dejavu-core)
 QUIET=0
 [ "${1:-}" = "--quiet" ] && QUIET=1
 

@@ -50,6 +50,12 @@ public sealed class PipelineRunner(
     /// </summary>
     public Action<FramePacket>? FramePublished { get; init; }
 
+    /// <summary>
+    /// Raised when a stream's state changes (up, down, completed…), on the thread that changed it: handlers must be
+    /// quick and must not throw (a live view wakes its clients with it).
+    /// </summary>
+    public event Action<StreamState>? StreamStatusChanged;
+
     /// <summary>True once the model is loaded and the stages are running.</summary>
     public bool IsReady { get; private set; }
 
@@ -71,6 +77,11 @@ public sealed class PipelineRunner(
         var streams = options.Sources
             .Select((s, i) => new StreamState(i, s.Name, s.Source.DisplayName, s.Source.IsLive || options.Realtime))
             .ToList();
+        foreach (var stream in streams)
+        {
+            stream.StatusChanged += changed => StreamStatusChanged?.Invoke(changed);
+        }
+
         Streams = streams;
         var clock = Stopwatch.StartNew();
         using var model = await LoadModelAsync(threads, cancellation).ConfigureAwait(false);
@@ -106,6 +117,10 @@ public sealed class PipelineRunner(
 
         sinks.AddRange(extraSinks ?? []);
         sinks.AddRange((sinkFactories ?? []).Select(make => make(model.Description)));
+        foreach (var sink in sinks)
+        {
+            sink.Start(model.Description);
+        }
 
         // Two ways to end. A stop (the caller's token) ends capture only: everything downstream drains what is
         // in flight through every sink. A fault that cannot be isolated to one stream (inference, postprocess)
@@ -131,6 +146,7 @@ public sealed class PipelineRunner(
         pool.Published = packet =>
         {
             metrics.Published(packet);
+            packet.Stream.RecentLatency.Add(Stopwatch.GetElapsedTime(packet.CapturedAt).TotalMilliseconds);
             FramePublished?.Invoke(packet);
         };
         var faults = new FaultLog(_logger, metrics);
@@ -194,7 +210,7 @@ public sealed class PipelineRunner(
             _inference = inference;
             var annotator = sinks.Any(s => s.NeedsPixels) ? AnnotatorChain.Default() : null;
             var postprocess = new PostprocessWorker(
-                model, model.CreateDecoder(options.Decoder), annotator, decoded.Reader, sinks.Select((s, i) => (s.Name, sinkChannels[i].Writer)).ToList(), pool, metrics, options);
+                model, model.CreateDecoder(options.Decoder), annotator, stream => WantsCleanPixels(sinks, stream), decoded.Reader, sinks.Select((s, i) => (s.Name, sinkChannels[i].Writer)).ToList(), pool, metrics, options);
             var sinkTasks = sinks.Select((sink, i) => Task.Run(() => RunSinkAsync(sink, sinkChannels[i].Reader, pool, metrics, abort.Token), CancellationToken.None)).ToList();
 
             var inferenceTask = Task.Run(() => SuperviseAsync("inference", () => inference.RunAsync(abort.Token), abort, faults), CancellationToken.None);
@@ -333,6 +349,19 @@ public sealed class PipelineRunner(
     /// can fill every batch), and at least two per file so its preprocess keeps a frame ahead.
     /// </summary>
     internal static int PreparedQueueCapacity(int maxBatch, int files) => files == 0 ? 0 : Math.Max(2, (maxBatch + files - 1) / files);
+
+    private static bool WantsCleanPixels(List<IFrameSink> sinks, StreamState stream)
+    {
+        foreach (var sink in sinks)
+        {
+            if (sink.WantsCleanPixels(stream))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static void ReturnQueued(ChannelReader<FramePacket> reader, FramePacketPool pool)
     {

@@ -27,9 +27,12 @@ internal sealed class RunningPipeline : IAsyncDisposable
     public HttpClient Http { get; }
 
     /// <summary>Starts <c>videomtl run ARGS --http-port P</c> and waits until stream <paramref name="stream"/> has processed a frame.</summary>
-    public static async Task<RunningPipeline> StartAsync(string stream, IDictionary<string, string?>? environment, params string[] args)
+    public static Task<RunningPipeline> StartAsync(string stream, IDictionary<string, string?>? environment, params string[] args) =>
+        StartOnPortAsync(LoopbackPorts.Free(), stream, environment, args);
+
+    /// <summary>As <see cref="StartAsync"/>, on a given port (a restart where clients expect the server).</summary>
+    public static async Task<RunningPipeline> StartOnPortAsync(int port, string stream, IDictionary<string, string?>? environment, params string[] args)
     {
-        int port = LoopbackPorts.Free();
         var running = new RunningPipeline(CliProcess.Start(environment, [.. args, "--http-port", port.ToString(CultureInfo.InvariantCulture)]), port);
         try
         {

@@ -2,6 +2,7 @@ using OpenCvSharp;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using System.Net.WebSockets;
 using System.Text.Json;
 using VideoMtl.TestSupport;
 
@@ -62,6 +63,68 @@ public sealed class StatusServerTests : IClassFixture<InferCommandTests.BuiltMod
         Assert.True(parts[0].FrameIndex < parts[1].FrameIndex && parts[1].FrameIndex < parts[2].FrameIndex, "MJPEG frames must advance");
 
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri("/streams/other/mjpeg", UriKind.Relative))).StatusCode);
+
+        // A view with chosen overlays: a JPEG of the same size; an unknown overlay name is a 400 that names it.
+        using var plain = await http.GetAsync(new Uri("/streams/cam/snapshot.jpg?overlays=none", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
+        AssertDecodesAsJpeg(await plain.Content.ReadAsByteArrayAsync(), 768, 576);
+        using var unknown = await http.GetAsync(new Uri("/streams/cam/mjpeg?overlays=boxes,halos", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Contains("overlays 'boxes,halos'", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // The live view: the page under a strict Content-Security-Policy, and its events carry every stream's figures.
+        using var page = await http.GetAsync(new Uri("/", UriKind.Relative));
+        Assert.Equal("text/html", page.Content.Headers.ContentType!.MediaType);
+        string policy = string.Join(";", page.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("default-src 'none'", policy, StringComparison.Ordinal);
+        Assert.Contains("script-src 'self'", policy, StringComparison.Ordinal);
+        Assert.Contains("/ui/app.js", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var events = await http.GetAsync(new Uri("/events", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", events.Content.Headers.ContentType!.MediaType);
+        using var reader = new StreamReader(await events.Content.ReadAsStreamAsync());
+        string? line;
+        while ((line = await reader.ReadLineAsync()) is not null && !line.StartsWith("data: ", StringComparison.Ordinal))
+        {
+        }
+
+        using var figures = JsonDocument.Parse(line!["data: ".Length..]);
+        var cam = Assert.Single(figures.RootElement.EnumerateArray().ToList());
+        Assert.Equal("cam", cam.GetProperty("name").GetString());
+        Assert.True(cam.GetProperty("objects").GetInt32() >= 0);
+        Assert.True(cam.GetProperty("latency_p99_ms").GetDouble() >= cam.GetProperty("latency_p50_ms").GetDouble());
+
+        // The tiles' WebSocket: a watch list in, frames tagged with their stream out; only for this server's own page.
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync(new Uri("/previews", UriKind.Relative))).StatusCode);
+        var socketUri = new Uri($"ws://127.0.0.1:{run.Port}/previews");
+        using (var foreign = new ClientWebSocket())
+        {
+            foreign.Options.SetRequestHeader("Origin", "http://evil.example");
+            var refused = await Assert.ThrowsAsync<WebSocketException>(() => foreign.ConnectAsync(socketUri, CancellationToken.None));
+            Assert.Contains("403", refused.Message, StringComparison.Ordinal);
+        }
+
+        using var socket = new ClientWebSocket();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await socket.ConnectAsync(socketUri, deadline.Token);
+        await socket.SendAsync("{\"watch\":[\"cam\",\"nonexistent\"]}"u8.ToArray(), WebSocketMessageType.Text, true, deadline.Token);
+        using var message = new MemoryStream();
+        byte[] buffer = new byte[64 * 1024];
+        WebSocketReceiveResult part;
+        do
+        {
+            part = await socket.ReceiveAsync(buffer, deadline.Token);
+            message.Write(buffer, 0, part.Count);
+        }
+        while (!part.EndOfMessage);
+
+        byte[] tagged = message.ToArray();
+        Assert.Equal(WebSocketMessageType.Binary, part.MessageType);
+        Assert.Equal("cam", System.Text.Encoding.UTF8.GetString(tagged, 1, tagged[0]));
+        AssertDecodesAsJpeg(tagged[(1 + tagged[0])..], 768, 576);
+        // This socket is the one viewer once the server has noticed the MJPEG clients above leave.
+        await run.WaitForMetricAsync("videomtl_http_viewers{stream=\"cam\"}", v => v == 1, seconds: 10);
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, deadline.Token);
+        await run.WaitForMetricAsync("videomtl_http_viewers{stream=\"cam\"}", v => v == 0, seconds: 10);
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri("/streams/..%2F..%2Fetc/snapshot.jpg", UriKind.Relative))).StatusCode);
     }
 
@@ -75,9 +138,9 @@ public sealed class StatusServerTests : IClassFixture<InferCommandTests.BuiltMod
             "run", "--source", "cam=" + TestData.VtestAvi, "--out", output.Path, "--model", _model.Path, "--no-video");
         var http = run.Http;
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/healthz", UriKind.Relative))).StatusCode);
-        foreach (string path in new[] { "/metrics", "/streams", "/readyz", "/streams/cam/snapshot.jpg", "/streams/cam/mjpeg" })
+        foreach (string path in new[] { "/metrics", "/streams", "/readyz", "/streams/cam/snapshot.jpg", "/streams/cam/mjpeg", "/events", "/streams/cam/mjpeg?overlays=none" })
         {
-            using var anonymous = await http.GetAsync(new Uri(path, UriKind.Relative));
+            using var anonymous = await http.GetAsync(new Uri(path, UriKind.Relative), HttpCompletionOption.ResponseHeadersRead);
             Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
             Assert.Equal("Bearer", anonymous.Headers.WwwAuthenticate.Single().Scheme);
 
@@ -89,6 +152,24 @@ public sealed class StatusServerTests : IClassFixture<InferCommandTests.BuiltMod
         using var answer = await http.SendAsync(right);
         Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
         Assert.Contains("\"cam\"", await answer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // The web page's files hold no data: public, so the page can load and ask for the token.
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/ui/app.js", UriKind.Relative))).StatusCode);
+
+        // POST /session trades the token for a cookie that opens the rest (what the page's images and events use).
+        using var anonymousSession = await http.PostAsync(new Uri("/session", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymousSession.StatusCode);
+        using var signIn = new HttpRequestMessage(HttpMethod.Post, "/session") { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", token) } };
+        using var session = await http.SendAsync(signIn);
+        Assert.Equal(HttpStatusCode.NoContent, session.StatusCode);
+        string cookie = Assert.Single(session.Headers.GetValues("Set-Cookie"));
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(token, cookie, StringComparison.Ordinal);
+        using var withCookie = new HttpRequestMessage(HttpMethod.Get, "/streams");
+        withCookie.Headers.Add("Cookie", cookie.Split(';')[0]);
+        Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(withCookie)).StatusCode);
     }
 
     [Fact]

@@ -1,5 +1,7 @@
 using OpenCvSharp;
 using System.Diagnostics;
+using VideoMtl.Core.Annotation;
+using VideoMtl.Core.Model;
 using VideoMtl.Pipeline.Preview;
 using VideoMtl.Pipeline.Stages;
 using VideoMtl.Vision;
@@ -56,6 +58,76 @@ public sealed class PreviewFeedTests
         }
 
         Assert.Equal(0, feed.Viewers);
+    }
+
+    [Fact]
+    public async Task A_view_with_chosen_overlays_is_drawn_on_the_clean_frame_and_only_while_watched()
+    {
+        var model = new ModelDescription { Source = "synthetic", InputWidth = 640, InputHeight = 640, ClassNames = ["person"], Anchors = 1 };
+        using var sink = new PreviewSink(["cam"]);
+        sink.Start(model);
+        var packet = Packet("cam", 1);
+        packet.Image.SetTo(Scalar.All(0));
+        packet.Detections.Add(8, 8, 40, 40, 0, 0.9f);
+        Assert.False(sink.WantsCleanPixels(packet.Stream)); // nobody asked for a view of its own
+
+        sink.TryGetStream("cam", OverlaySet.Boxes, out var boxes);
+        sink.TryGetStream("cam", OverlaySet.None, out var none);
+        sink.TryGetStream("cam", OverlaySet.Boxes, out var again);
+        Assert.Same(boxes, again); // one feed per overlay set, shared by its viewers
+        Assert.Equal(OverlaySet.Boxes, boxes.Overlays);
+        using (boxes.Watch())
+        using (none.Watch())
+        {
+            Assert.True(sink.WantsCleanPixels(packet.Stream));
+            // What postprocess does: the clean copy first, then every overlay on the image itself (here: all white).
+            packet.Image.CopyTo(packet.CleanImage);
+            packet.HasCleanImage = true;
+            packet.Image.SetTo(Scalar.All(255));
+            Assert.True(sink.Write(packet));
+            using var drawn = Cv2.ImDecode(boxes.Latest!.Jpeg.ToArray(), ImreadModes.Color);
+            using var clean = Cv2.ImDecode(none.Latest!.Jpeg.ToArray(), ImreadModes.Color);
+            Assert.True(Cv2.Mean(clean).Val0 < 20, "the view without overlays shows the frame as captured, not the annotated one");
+            Assert.True(Cv2.Mean(drawn).Val0 > Cv2.Mean(clean).Val0 + 1, "the boxes view has the box drawn");
+            sink.TryGetStream("cam", out var all);
+            Assert.Null(all.Latest); // the default view has no viewer: not encoded
+        }
+
+        Assert.False(sink.WantsCleanPixels(packet.Stream));
+        sink.Complete();
+        sink.TryGetStream("cam", OverlaySet.Labels, out var late);
+        Assert.Null(await late.NextAsync(0, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5))); // made after the end: ends at once
+    }
+
+    [Fact]
+    public void Recent_latency_percentiles_cover_the_last_frames_only()
+    {
+        var window = new LatencyWindow(100);
+        Assert.Null(window.Percentiles());
+        for (int i = 1; i <= 100; i++)
+        {
+            window.Add(i);
+        }
+
+        Assert.Equal((50.0, 99.0), window.Percentiles());
+        for (int i = 0; i < 100; i++)
+        {
+            window.Add(1000);
+        }
+
+        Assert.Equal((1000.0, 1000.0), window.Percentiles()); // the old values are gone
+    }
+
+    [Fact]
+    public void A_state_change_is_announced_once()
+    {
+        var stream = new StreamState(0, "cam", "cam", isLive: true);
+        var seen = new List<StreamStatus>();
+        stream.StatusChanged += s => seen.Add(s.Status);
+        stream.Status = StreamStatus.Up;
+        stream.Status = StreamStatus.Up;
+        stream.Status = StreamStatus.Down;
+        Assert.Equal([StreamStatus.Up, StreamStatus.Down], seen);
     }
 
     private static FramePacket Packet(string stream, long index)

@@ -22,7 +22,7 @@ internal sealed class HttpSettings
     /// </summary>
     public int ManagementPort { get; set; }
 
-    /// <summary>Preview requests (MJPEG streams and snapshots) in progress at most; more get 503 with Retry-After.</summary>
+    /// <summary>Preview requests in progress at most (MJPEG streams, snapshots, streams a live-view page shows, /events); more get 503 with Retry-After.</summary>
     public int MaxViewers { get; set; } = 1024;
 
     /// <summary>A viewer whose frame has not been taken for this long is disconnected (a client that stopped reading).</summary>

@@ -1,11 +1,11 @@
 using System.Net;
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using VideoMtl.Cli.Configuration;
+using VideoMtl.Core.Annotation;
 using VideoMtl.Pipeline;
 using Prometheus;
 using VideoMtl.Pipeline.Preview;
@@ -14,15 +14,19 @@ namespace VideoMtl.Cli.Http;
 
 /// <summary>
 /// The run's HTTP side on Kestrel: <c>/metrics</c> (prometheus-net's exporter over the run's registry), <c>/healthz</c>, <c>/readyz</c>
-/// <c>/streams</c>, and the preview: <c>/streams/{id}/mjpeg</c> and <c>/streams/{id}/snapshot.jpg</c>. Bound to loopback unless an address is given; small request limits, no bodies.
+/// <c>/streams</c>, the preview: <c>/streams/{id}/mjpeg</c> and <c>/streams/{id}/snapshot.jpg</c> (both with <c>?overlays=</c>),
+/// and the live view: the page at <c>/</c>, its events at <c>/events</c> and its tiles' frames over one WebSocket at <c>/previews</c>. Bound to loopback unless an address is given;
+/// small request limits, no bodies.
 /// </summary>
 internal sealed class StatusServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly LiveEvents _events;
 
-    private StatusServer(WebApplication app, string address)
+    private StatusServer(WebApplication app, LiveEvents events, string address)
     {
         _app = app;
+        _events = events;
         Address = address;
     }
 
@@ -72,18 +76,25 @@ internal sealed class StatusServer : IAsyncDisposable
             });
         }
 
-        if (settings.BearerToken is { } bearerToken)
+        var tokenCheck = settings.BearerToken is { } bearerToken ? new BearerTokenCheck(bearerToken) : null;
+        if (tokenCheck is not null)
         {
-            app.Use(new BearerTokenCheck(bearerToken).InvokeAsync);
+            app.Use(tokenCheck.InvokeAsync);
         }
 
+        var events = LiveView.Map(app, runner, preview, viewers, tokenCheck);
         app.MapMetrics("/metrics", registry);
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/readyz", () => runner.IsReady ? Results.Text("ready\n") : Results.Text("starting\n", statusCode: StatusCodes.Status503ServiceUnavailable));
-        app.MapGet("/streams", () => Results.Text(StreamsJson(runner), "application/json"));
-        app.MapGet("/streams/{id}/snapshot.jpg", async (string id, HttpContext context) =>
+        app.MapGet("/streams", () => Results.Bytes(StreamFigures.Json(runner.Streams), "application/json"));
+        app.MapGet("/streams/{id}/snapshot.jpg", async (string id, string? overlays, HttpContext context) =>
         {
-            if (!preview.TryGetStream(id, out var stream))
+            if (!TryOverlays(overlays, out var chosen, out var bad))
+            {
+                return bad;
+            }
+
+            if (!preview.TryGetStream(id, chosen, out var stream))
             {
                 return UnknownStream(id);
             }
@@ -111,9 +122,15 @@ internal sealed class StatusServer : IAsyncDisposable
                 ? Results.Text("no frame yet: the stream has not delivered one\n", statusCode: StatusCodes.Status503ServiceUnavailable)
                 : Results.Bytes(frame.Jpeg, "image/jpeg");
         });
-        app.MapGet("/streams/{id}/mjpeg", async (string id, HttpContext context) =>
+        app.MapGet("/streams/{id}/mjpeg", async (string id, string? overlays, HttpContext context) =>
         {
-            if (!preview.TryGetStream(id, out var stream))
+            if (!TryOverlays(overlays, out var chosen, out var bad))
+            {
+                await bad.ExecuteAsync(context).ConfigureAwait(false);
+                return;
+            }
+
+            if (!preview.TryGetStream(id, chosen, out var stream))
             {
                 await UnknownStream(id).ExecuteAsync(context).ConfigureAwait(false);
                 return;
@@ -135,17 +152,19 @@ internal sealed class StatusServer : IAsyncDisposable
         catch (IOException e)
         {
             await app.DisposeAsync().ConfigureAwait(false);
+            events.Dispose();
             string where = management == 0 ? $"--http-port {port}: cannot listen on {bind}:{port}" : $"--http-port {port} / Http:ManagementPort {management}: cannot listen on {bind}:{port} and :{management}";
             throw new UserError($"{where} ({e.Message.Split('\n')[0]}); choose another port, or 0 to switch the HTTP server off", e);
         }
 
-        return new StatusServer(app, $"http://{(bind.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{bind}]" : bind.ToString())}:{port}");
+        return new StatusServer(app, events, $"http://{(bind.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{bind}]" : bind.ToString())}:{port}");
     }
 
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        _events.Dispose();
     }
 
     /// <summary>Connections a management port takes at once: Prometheus and a few probes need a handful.</summary>
@@ -178,44 +197,22 @@ internal sealed class StatusServer : IAsyncDisposable
     private static IResult UnknownStream(string id) =>
         Results.Json(new Dictionary<string, string> { ["error"] = $"no stream named '{id}': see /streams for the names" }, statusCode: StatusCodes.Status404NotFound);
 
-    private static string StreamsJson(PipelineRunner runner)
+    /// <summary>
+    /// The overlays a preview request asks for (<c>?overlays=boxes,labels</c>; all of them without the parameter), or
+    /// the 400 that names what it does not know.
+    /// </summary>
+    private static bool TryOverlays(string? text, out OverlaySet overlays, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out IResult? error)
     {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        error = null;
+        overlays = OverlaySet.All;
+        if (text is null || OverlayNames.TryParse(text, out overlays, out _))
         {
-            json.WriteStartArray();
-            foreach (var s in runner.Streams)
-            {
-                json.WriteStartObject();
-                json.WriteString("name", s.Name);
-                json.WriteString("source", s.DisplaySource);
-                json.WriteBoolean("live", s.IsLive);
-                json.WriteString("state", s.Status.ToString().ToLowerInvariant());
-                json.WriteNumber("reconnects", s.Reconnects);
-                if (s.DownReason is { } reason)
-                {
-                    json.WriteString("down_reason", reason);
-                }
-
-                json.WriteNumber("width", s.Width);
-                json.WriteNumber("height", s.Height);
-                json.WriteNumber("source_fps", s.Fps);
-                json.WriteNumber("processed_fps", Math.Round(s.ProcessedFps, 2));
-                json.WriteNumber("captured", s.Captured);
-                json.WriteNumber("processed", s.Processed);
-                json.WriteNumber("dropped", s.Dropped);
-                json.WriteNumber("tracks_active", s.TracksActive);
-                if (s.Error is not null)
-                {
-                    json.WriteString("error", s.Error);
-                }
-
-                json.WriteEndObject();
-            }
-
-            json.WriteEndArray();
+            return true;
         }
 
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+        error = Results.Json(
+            new Dictionary<string, string> { ["error"] = $"overlays '{text}' is not a list of {OverlayNames.Accepted}" },
+            statusCode: StatusCodes.Status400BadRequest);
+        return false;
     }
 }

@@ -4,7 +4,7 @@ using Prometheus;
 namespace VideoMtl.Cli.Http;
 
 /// <summary>
-/// The preview's share of the HTTP server: at most <c>Http:MaxViewers</c> MJPEG streams and snapshots in progress;
+/// The preview's share of the HTTP server: at most <c>Http:MaxViewers</c> MJPEG streams, snapshots, live-view streams and <c>/events</c> in progress;
 /// one more gets 503 with Retry-After and a one-line JSON reason, and its connection is closed (a client that never
 /// reads must not keep it). Counts what it turns away in <c>videomtl_http_rejected_total{reason}</c> (viewers: the
 /// budget was full; stalled: a viewer stopped reading) and shows who watches in <c>videomtl_http_viewers{stream}</c>.
@@ -12,6 +12,9 @@ namespace VideoMtl.Cli.Http;
 /// </summary>
 internal sealed class ViewerBudget
 {
+    /// <summary>The gauge's label for the live view's event streams (a stream name never holds a '/').</summary>
+    public const string EventsLabel = "/events";
+
     private const int RetryAfterSeconds = 5;
     private readonly int _max;
     private readonly Gauge _viewers;
@@ -24,11 +27,11 @@ internal sealed class ViewerBudget
         _max = max;
         StallTimeout = stallTimeout;
         var factory = Metrics.WithCustomRegistry(registry);
-        _viewers = factory.CreateGauge("videomtl_http_viewers", "Preview requests (MJPEG streams, snapshots) in progress, by stream", ["stream"]);
+        _viewers = factory.CreateGauge("videomtl_http_viewers", "Preview requests (MJPEG streams, snapshots) in progress, by stream; stream=\"/events\": live-view event streams", ["stream"]);
         var rejected = factory.CreateCounter("videomtl_http_rejected_total", "Preview clients turned away (viewers: over Http:MaxViewers) or disconnected (stalled: stopped reading)", ["reason"]);
         _full = rejected.WithLabels("viewers");
         _stalled = rejected.WithLabels("stalled");
-        foreach (string stream in streams)
+        foreach (string stream in streams.Append(EventsLabel))
         {
             _viewers.WithLabels(stream).Set(0); // every series from the start, at 0
         }

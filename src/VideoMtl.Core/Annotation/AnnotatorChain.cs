@@ -9,7 +9,34 @@ namespace VideoMtl.Core.Annotation;
 public sealed class AnnotatorChain(params IAnnotator[] annotators) : IAnnotator
 {
     /// <summary>Masks, boxes, skeletons, labels.</summary>
-    public static AnnotatorChain Default() => new(new MaskAnnotator(), new BoxAnnotator(), new SkeletonAnnotator(), new LabelAnnotator());
+    public static AnnotatorChain Default() => For(OverlaySet.All);
+
+    /// <summary>The annotators of <paramref name="overlays"/>, in the default's order; none draws nothing.</summary>
+    public static AnnotatorChain For(OverlaySet overlays)
+    {
+        var chain = new List<IAnnotator>(4);
+        if (overlays.HasFlag(OverlaySet.Masks))
+        {
+            chain.Add(new MaskAnnotator());
+        }
+
+        if (overlays.HasFlag(OverlaySet.Boxes))
+        {
+            chain.Add(new BoxAnnotator());
+        }
+
+        if (overlays.HasFlag(OverlaySet.Skeletons))
+        {
+            chain.Add(new SkeletonAnnotator());
+        }
+
+        if (overlays.HasFlag(OverlaySet.Labels))
+        {
+            chain.Add(new LabelAnnotator());
+        }
+
+        return new AnnotatorChain([.. chain]);
+    }
 
     public void Annotate(Mat image, Detections detections, ModelDescription model)
     {

@@ -1,7 +1,9 @@
+using VideoMtl.Core.Annotation;
+
 namespace VideoMtl.Pipeline.Preview;
 
 /// <summary>
-/// The latest preview frame of one stream and a signal for the next. Readers never hold the writer back:
+/// The latest preview frame of one stream, drawn with one set of overlays, and a signal for the next. Readers never hold the writer back:
 /// a client that is slower than the stream simply skips to the newest frame when it is ready again.
 /// </summary>
 public sealed class PreviewFeed
@@ -13,12 +15,16 @@ public sealed class PreviewFeed
     private int _viewers;
     private int _requested;
 
-    internal PreviewFeed(string name)
+    internal PreviewFeed(string name, OverlaySet overlays)
     {
         Name = name;
+        Overlays = overlays;
     }
 
     public string Name { get; }
+
+    /// <summary>The overlays drawn on this feed's frames.</summary>
+    public OverlaySet Overlays { get; }
 
     public PreviewFrame? Latest
     {

@@ -1,3 +1,4 @@
+using VideoMtl.Core.Model;
 using VideoMtl.Pipeline.Stages;
 
 namespace VideoMtl.Pipeline.Sinks;
@@ -12,6 +13,20 @@ public interface IFrameSink : IDisposable
 
     /// <summary>Whether the sink reads pixels (then the frame is annotated once before fan-out).</summary>
     bool NeedsPixels { get; }
+
+    /// <summary>
+    /// Called once the model is loaded, before the first frame: what the detections will mean (class names,
+    /// keypoints), for sinks that draw or describe them themselves.
+    /// </summary>
+    void Start(ModelDescription model)
+    {
+    }
+
+    /// <summary>
+    /// Whether the sink wants this stream's frames also without overlays (<see cref="FramePacket.CleanImage"/>),
+    /// to draw its own; asked for every frame from the postprocess thread, so it must be cheap and thread-safe.
+    /// </summary>
+    bool WantsCleanPixels(StreamState stream) => false;
 
     /// <summary>
     /// Handles one frame; called from the sink's single task, in each stream's frame order. Returns true

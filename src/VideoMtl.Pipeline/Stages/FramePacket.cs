@@ -20,6 +20,16 @@ public sealed class FramePacket
 
     public Mat Image { get; } = new Mat();
 
+    /// <summary>
+    /// The frame as captured, before overlays were drawn on <see cref="Image"/>: kept (copied into this reused buffer)
+    /// only while some sink draws its own overlays (a preview with chosen overlays), else left empty. Valid while
+    /// <see cref="HasCleanImage"/>.
+    /// </summary>
+    public Mat CleanImage { get; } = new Mat();
+
+    /// <summary>Whether <see cref="CleanImage"/> holds this frame; reset when the packet goes back to the pool.</summary>
+    public bool HasCleanImage { get; set; }
+
     public Detections Detections { get; }
 
     public StreamState Stream { get; set; } = null!;

@@ -64,6 +64,7 @@ public sealed class FramePacketPool(int keypoints, TensorSlotPool tensors) : IDi
         // Mask buffers go back to the shared mask pool now rather than when the packet is next decoded, so
         // idle packets hold none and the buffers in use are only those of frames still in flight.
         packet.Detections.Clear();
+        packet.HasCleanImage = false;
         lock (_gate)
         {
             _outstanding--;
@@ -103,6 +104,7 @@ public sealed class FramePacketPool(int keypoints, TensorSlotPool tensors) : IDi
         foreach (var packet in _all)
         {
             packet.Image.Dispose();
+            packet.CleanImage.Dispose();
         }
     }
 }

@@ -17,6 +17,7 @@ internal sealed class PostprocessWorker(
     MultiTaskModel model,
     MultiTaskDecoder decoder,
     IAnnotator? annotator,
+    Func<StreamState, bool> wantsCleanPixels,
     ChannelReader<FramePacket> input,
     IReadOnlyList<(string Name, ChannelWriter<FramePacket> Writer)> sinks,
     FramePacketPool pool,
@@ -55,6 +56,13 @@ internal sealed class PostprocessWorker(
                 packet.PostprocessMs = Stopwatch.GetElapsedTime(started, decoded).TotalMilliseconds - packet.TrackMs;
                 if (annotator is not null)
                 {
+                    if (wantsCleanPixels(packet.Stream))
+                    {
+                        // Into the packet's own buffer, reused frame after frame (no allocation once sized).
+                        packet.Image.CopyTo(packet.CleanImage);
+                        packet.HasCleanImage = true;
+                    }
+
                     annotator.Annotate(packet.Image, packet.Detections, model.Description);
                     packet.OverlayMs = Stopwatch.GetElapsedTime(decoded).TotalMilliseconds;
                 }
@@ -65,6 +73,7 @@ internal sealed class PostprocessWorker(
                 throw;
             }
 
+            packet.Stream.ObjectsInView = packet.Detections.Count;
             packet.Stream.CountProcessed();
             metrics.Processed(packet, model.Description.ClassNames);
             if (sinks.Count == 0)

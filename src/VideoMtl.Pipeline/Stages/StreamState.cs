@@ -16,6 +16,7 @@ public sealed class StreamState
     private long _reconnects;
     private int _tracksActive;
     private int _status;
+    private int _objectsInView;
 
     public StreamState(int index, string name, string displaySource, bool isLive)
     {
@@ -57,8 +58,27 @@ public sealed class StreamState
     public StreamStatus Status
     {
         get => (StreamStatus)Volatile.Read(ref _status);
-        set => Volatile.Write(ref _status, (int)value);
+        set
+        {
+            if (Interlocked.Exchange(ref _status, (int)value) != (int)value)
+            {
+                StatusChanged?.Invoke(this);
+            }
+        }
     }
+
+    /// <summary>Raised on the writing thread when <see cref="Status"/> takes a new value.</summary>
+    public event Action<StreamState>? StatusChanged;
+
+    /// <summary>Objects detected in the latest processed frame.</summary>
+    public int ObjectsInView
+    {
+        get => Volatile.Read(ref _objectsInView);
+        set => Volatile.Write(ref _objectsInView, value);
+    }
+
+    /// <summary>End-to-end latency of the stream's latest published frames (capture to last sink), for live views.</summary>
+    public LatencyWindow RecentLatency { get; } = new(256);
 
     /// <summary>Times a live source was opened again after going down.</summary>
     public long Reconnects => Interlocked.Read(ref _reconnects);

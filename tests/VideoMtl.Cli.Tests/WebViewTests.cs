@@ -118,9 +118,16 @@ public sealed class WebViewTests : IClassFixture<InferCommandTests.BuiltModel>
         Assert.Equal([200, 810, 1080], snapshot);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(output.Path, "large-view.png") });
 
-        // Closed: the tiles play again; the page gone: nobody watches, the server holds nothing for it.
+        // Closed: the tiles play again. A hidden tab (as the browser reports one) stops them, showing it again resumes.
         await page.ClickAsync("#large-close");
         await run.WaitForMetricAsync(Viewers("cam"), v => v == 1, seconds: 30);
+        await SetHiddenAsync(page, true);
+        await run.WaitForMetricAsync(Viewers("cam"), v => v == 0, seconds: 10);
+        await run.WaitForMetricAsync(Viewers("still"), v => v == 0, seconds: 10);
+        await SetHiddenAsync(page, false);
+        await run.WaitForMetricAsync(Viewers("still"), v => v == 1, seconds: 10);
+
+        // The page gone: nobody watches, the server holds nothing for it.
         await page.CloseAsync();
         foreach (string label in new[] { "cam", "still", "/events" })
         {
@@ -194,6 +201,16 @@ public sealed class WebViewTests : IClassFixture<InferCommandTests.BuiltModel>
             await run.DisposeAsync();
         }
     }
+
+    /// <summary>Makes the page see its tab hidden or shown, as the browser tells it when the user switches tabs.</summary>
+    private static Task SetHiddenAsync(IPage page, bool hidden) => page.EvaluateAsync(
+        """
+        hidden => {
+          Object.defineProperty(document, 'hidden', { value: hidden, configurable: true });
+          Object.defineProperty(document, 'visibilityState', { value: hidden ? 'hidden' : 'visible', configurable: true });
+          document.dispatchEvent(new Event('visibilitychange'));
+        }
+        """, hidden);
 
     private static string Viewers(string stream) => $"videomtl_http_viewers{{stream=\"{stream}\"}}";
 

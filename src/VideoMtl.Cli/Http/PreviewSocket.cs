@@ -28,6 +28,8 @@ internal sealed class PreviewSocket : IDisposable
     // The newest unsent frame per stream: a newer one replaces it, so nothing queues behind a slow client.
     private readonly Dictionary<string, PreviewFrame> _pending = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _ready = new(0, 1);
+    // Each stream's message header (its name's length and the name), made once; only the sender touches it.
+    private readonly Dictionary<string, byte[]> _headers = new(StringComparer.Ordinal);
 
     private PreviewSocket(WebSocket socket, PreviewSink preview, ViewerBudget budget)
     {
@@ -211,10 +213,15 @@ internal sealed class PreviewSocket : IDisposable
 
                 foreach (var (stream, frame) in frames)
                 {
-                    byte[] name = Encoding.UTF8.GetBytes(stream);
-                    byte[] header = new byte[1 + name.Length];
-                    header[0] = (byte)name.Length; // stream names are at most 64 ASCII characters
-                    name.CopyTo(header, 1);
+                    if (!_headers.TryGetValue(stream, out byte[]? header))
+                    {
+                        byte[] name = Encoding.UTF8.GetBytes(stream);
+                        header = new byte[1 + name.Length];
+                        header[0] = (byte)name.Length; // stream names are at most 64 ASCII characters
+                        name.CopyTo(header, 1);
+                        _headers[stream] = header;
+                    }
+
                     stall.CancelAfter(_budget.StallTimeout);
                     await _socket.SendAsync(header, WebSocketMessageType.Binary, endOfMessage: false, stall.Token).ConfigureAwait(false);
                     await _socket.SendAsync(frame.Jpeg, WebSocketMessageType.Binary, endOfMessage: true, stall.Token).ConfigureAwait(false);

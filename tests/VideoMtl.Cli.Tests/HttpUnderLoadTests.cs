@@ -113,6 +113,9 @@ public sealed class HttpUnderLoadTests : IClassFixture<InferCommandTests.BuiltMo
 
         // Everyone gone: nobody is counted as watching.
         await Until(async () => RunningPipeline.Value(await run.MetricsAsync(), "videomtl_http_viewers{stream=\"cam\"}") == 0, "the viewer gauge to return to 0");
+
+        // And their buffers are let go: what is left is what scrapes need (the pools keep 1 MiB each free).
+        await Until(async () => RunningPipeline.Value(await run.MetricsAsync(), "videomtl_http_buffer_bytes") <= 4 << 20, "the HTTP buffers to be let go");
     }
 
     /// <summary>With the budget full of readers, one more preview request: the 503 it gets.</summary>

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using VideoMtl.Cli.Configuration;
 using VideoMtl.Core.Annotation;
@@ -22,11 +24,13 @@ internal sealed class StatusServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly LiveEvents _events;
+    private readonly ReturningMemoryPoolFactory _buffers;
 
-    private StatusServer(WebApplication app, LiveEvents events, string address)
+    private StatusServer(WebApplication app, LiveEvents events, ReturningMemoryPoolFactory buffers, string address)
     {
         _app = app;
         _events = events;
+        _buffers = buffers;
         Address = address;
     }
 
@@ -61,6 +65,13 @@ internal sealed class StatusServer : IAsyncDisposable
             options.Limits.MaxRequestBodySize = 1024;
             options.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
         });
+        // Kestrel's transport takes its buffer pools from the services: ones that give a crowd's memory back when it
+        // leaves, in place of the default (registered by UseKestrel, hence replaced after it).
+        var buffers = new ReturningMemoryPoolFactory();
+        builder.Services.RemoveAll<IMemoryPoolFactory<byte>>();
+        builder.Services.AddSingleton<IMemoryPoolFactory<byte>>(buffers);
+        var bufferGauge = Metrics.WithCustomRegistry(registry).CreateGauge("videomtl_http_buffer_bytes", "Bytes in the HTTP server's connection buffers, in use or pooled");
+        registry.AddBeforeCollectCallback(() => bufferGauge.Set(buffers.Bytes));
         var app = builder.Build();
         if (management != 0)
         {
@@ -153,11 +164,12 @@ internal sealed class StatusServer : IAsyncDisposable
         {
             await app.DisposeAsync().ConfigureAwait(false);
             events.Dispose();
+            buffers.Dispose();
             string where = management == 0 ? $"--http-port {port}: cannot listen on {bind}:{port}" : $"--http-port {port} / Http:ManagementPort {management}: cannot listen on {bind}:{port} and :{management}";
             throw new UserError($"{where} ({e.Message.Split('\n')[0]}); choose another port, or 0 to switch the HTTP server off", e);
         }
 
-        return new StatusServer(app, events, $"http://{(bind.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{bind}]" : bind.ToString())}:{port}");
+        return new StatusServer(app, events, buffers, $"http://{(bind.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{bind}]" : bind.ToString())}:{port}");
     }
 
     public async ValueTask DisposeAsync()
@@ -165,6 +177,7 @@ internal sealed class StatusServer : IAsyncDisposable
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         _events.Dispose();
+        _buffers.Dispose();
     }
 
     /// <summary>Connections a management port takes at once: Prometheus and a few probes need a handful.</summary>

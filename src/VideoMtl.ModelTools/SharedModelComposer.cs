@@ -98,7 +98,7 @@ public static class SharedModelComposer
         string raw = Node(graph, "Concat", "kpt/raw", [.. flat], axis: 2);
 
         // Decoding, as the pose export does it: [batch, K, 3, anchors]; x, y = (raw·2 + grid)·stride; visibility = sigmoid.
-        var (grid, strides) = Anchors((int)inputDims[2].DimValue, (int)inputDims[3].DimValue, branch.Count);
+        var (grid, strides) = new AnchorLayout((int)inputDims[2].DimValue, (int)inputDims[3].DimValue, branch.Count).GridAndStrides();
         graph.Initializer.Add(OnnxTensors.CreateFloat("kpt/grid", [1, 1, 2, strides.Length], grid));
         graph.Initializer.Add(OnnxTensors.CreateFloat("kpt/strides", [1, 1, 1, strides.Length], strides));
         graph.Initializer.Add(OnnxTensors.CreateFloat("kpt/two", [], [2f]));
@@ -142,30 +142,6 @@ public static class SharedModelComposer
         }
 
         return result.ToByteArray();
-    }
-
-    /// <summary>Per anchor, level by level, row by row: its grid cell (x then y, as [2, anchors]) and its stride (8, 16, 32).</summary>
-    internal static (float[] Grid, float[] Strides) Anchors(int height, int width, int levels)
-    {
-        var xs = new List<float>();
-        var ys = new List<float>();
-        var strides = new List<float>();
-        for (int level = 0; level < levels; level++)
-        {
-            int stride = 8 << level;
-            int rows = height / stride, columns = width / stride;
-            for (int y = 0; y < rows; y++)
-            {
-                for (int x = 0; x < columns; x++)
-                {
-                    xs.Add(x);
-                    ys.Add(y);
-                    strides.Add(stride);
-                }
-            }
-        }
-
-        return ([.. xs, .. ys], [.. strides]);
     }
 
     private static string AddConv(Proto.GraphProto graph, ConvLayer layer, string prefix, string input)

@@ -18,12 +18,12 @@ namespace VideoMtl.Training;
 /// </summary>
 public sealed class AnchorSet
 {
-    /// <summary>Channels and side (at 640²) of the neck maps P3, P4, P5 of YOLOv8n.</summary>
-    public static readonly IReadOnlyList<(int Channels, int Side)> Levels = [(64, 80), (128, 40), (256, 20)];
+    /// <summary>The heads' anchors at the exports' 640² input: the neck maps P3, P4, P5.</summary>
+    public static readonly AnchorLayout Layout = new(640, 640, 3);
 
     private const float PersonScore = 0.25f;
     private const float MatchIoU = 0.5f;
-    private const int Anchors = 8400;
+    private static readonly int Anchors = Layout.Count;
 
     /// <summary>Changes whenever what an example holds, or how it is chosen, changes: older saved sets are then made afresh.</summary>
     private const int FormatVersion = 1;
@@ -274,37 +274,23 @@ public sealed class AnchorSet
 
             foreach (var (_, anchor, _) in group.OrderByDescending(m => m.Score).ThenBy(m => m.Anchor).Take(perPerson))
             {
-                var (level, x, y) = Locate(anchor);
-                var (channels, side) = Levels[level];
+                var (level, x, y) = Layout.Locate(anchor);
+                int side = Layout.Level(level).Columns; // square input: as many rows as columns
+                var studentMap = studentOutputs[studentMaps + level];
+                var teacherMap = teacherOutputs[teacherMaps + level];
                 _samples.Add(new AnchorSample(
                     level, x, y,
-                    Window(studentOutputs[studentMaps + level].GetTensorDataAsSpan<float>(), channels, side, x, y),
+                    Window(studentMap.GetTensorDataAsSpan<float>(), Channels(studentMap), side, x, y),
                     Inside(side, x, y),
-                    Centre(teacherOutputs[teacherMaps + level].GetTensorDataAsSpan<float>(), channels, side, x, y),
+                    Centre(teacherMap.GetTensorDataAsSpan<float>(), Channels(teacherMap), side, x, y),
                     keypoints,
                     person.Area * KeypointSimilarity.BoxAreaFactor));
             }
         }
     }
 
-    /// <summary>An anchor's level and cell: anchors run level by level, row by row.</summary>
-    internal static (int Level, int X, int Y) Locate(int anchor)
-    {
-        int first = 0;
-        for (int level = 0; level < Levels.Count; level++)
-        {
-            int side = Levels[level].Side;
-            if (anchor < first + (side * side))
-            {
-                int local = anchor - first;
-                return (level, local % side, local / side);
-            }
-
-            first += side * side;
-        }
-
-        throw new ArgumentOutOfRangeException(nameof(anchor), anchor, "beyond the last level");
-    }
+    /// <summary>The channels of a neck map [1, C, H, W], as the network has them (not assumed: widths differ by model size).</summary>
+    private static int Channels(OrtValue map) => (int)map.GetTensorTypeAndShape().Shape[1];
 
     internal static float[] Window(ReadOnlySpan<float> map, int channels, int side, int x, int y)
     {

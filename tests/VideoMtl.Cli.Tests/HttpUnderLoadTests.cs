@@ -118,6 +118,61 @@ public sealed class HttpUnderLoadTests : IClassFixture<InferCommandTests.BuiltMo
         await Until(async () => RunningPipeline.Value(await run.MetricsAsync(), "videomtl_http_buffer_bytes") <= 4 << 20, "the HTTP buffers to be let go");
     }
 
+    [Fact]
+    public async Task A_crowd_of_readers_and_silent_viewers_leaves_the_pipeline_running_and_its_memory_comes_back()
+    {
+        using var output = new TemporaryDirectory();
+        var environment = new Dictionary<string, string?> { ["VIDEOMTL__HTTP__VIEWERSTALLSECONDS"] = "2" };
+        await using var run = await RunningPipeline.StartAsync("cam", environment, "run", "--source", "cam=" + TestData.VtestAvi, "--loop", "--out", output.Path, "--model", _model.Path, "--no-video", "--no-progress");
+        await Task.Delay(TimeSpan.FromSeconds(5)); // past the start's own allocations
+        long baseline = run.ResidentBytes();
+        double processedBefore = Processed(await run.MetricsAsync());
+
+        var sockets = new List<TcpClient>();
+        using var stopReaders = new CancellationTokenSource();
+        var readBytes = new long[100];
+        var readers = Enumerable.Range(0, readBytes.Length).Select(i => Task.Run(() => ReadMjpegAsync(run.Port, readBytes, i, stopReaders.Token))).ToList();
+        long peak = baseline;
+        double processedDuring;
+        try
+        {
+            for (int i = 0; i < 300; i++)
+            {
+                var client = await ConnectAsync(run.Port);
+                await client.GetStream().WriteAsync("GET /streams/cam/mjpeg HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray());
+                sockets.Add(client);
+            }
+
+            // Ten seconds of the crowd: every scrape answered, frames still processed, memory bounded.
+            for (var clock = Stopwatch.StartNew(); clock.Elapsed < TimeSpan.FromSeconds(10); await Task.Delay(500))
+            {
+                using var scrape = await run.Http.GetAsync(new Uri("/metrics", UriKind.Relative));
+                Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
+                peak = Math.Max(peak, run.ResidentBytes());
+            }
+
+            processedDuring = Processed(await run.MetricsAsync());
+            Assert.True(readBytes.Count(b => b > 0) >= 90, $"{readBytes.Count(b => b > 0)} of 100 readers got frames");
+        }
+        finally
+        {
+            stopReaders.Cancel();
+            sockets.ForEach(s => s.Dispose());
+            await Task.WhenAll(readers.Select(r => r.ContinueWith(_ => { }, TaskScheduler.Default)));
+        }
+
+        Assert.True(processedDuring > processedBefore + 5, $"the pipeline stalled under the crowd: {processedBefore} then {processedDuring} frames");
+        Assert.True(peak - baseline < 200L << 20, $"RSS grew {(peak - baseline) >> 20} MiB under the crowd");
+
+        // Gone: the gauges at 0, the buffers let go, and at least half of what the process grew by given back.
+        await Until(async () => RunningPipeline.Value(await run.MetricsAsync(), "videomtl_http_viewers{stream=\"cam\"}") == 0, "the viewer gauge to return to 0", run);
+        await Until(async () => RunningPipeline.Value(await run.MetricsAsync(), "videomtl_http_buffer_bytes") <= 4 << 20, "the HTTP buffers to be let go", run);
+        long grew = peak - baseline;
+        await Until(() => Task.FromResult(run.ResidentBytes() - baseline <= (grew / 2) + (16L << 20)), $"RSS to give back half of the {grew >> 20} MiB it grew by", run);
+    }
+
+    private static double Processed(string metrics) => RunningPipeline.Value(metrics, "videomtl_frames_processed_total{stream=\"cam\"}") ?? 0;
+
     /// <summary>With the budget full of readers, one more preview request: the 503 it gets.</summary>
     private static async Task<HttpResponseMessage> FillThenAskAsync(RunningPipeline run)
     {

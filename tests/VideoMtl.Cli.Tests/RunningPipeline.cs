@@ -24,6 +24,20 @@ internal sealed class RunningPipeline : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>The run's resident memory now, from /proc.</summary>
+    public long ResidentBytes()
+    {
+        foreach (string line in File.ReadLines($"/proc/{_process.Id}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+
+        throw new InvalidOperationException("no VmRSS in /proc status");
+    }
+
     public HttpClient Http { get; }
 
     /// <summary>Starts <c>videomtl run ARGS --http-port P</c> and waits until stream <paramref name="stream"/> has processed a frame.</summary>

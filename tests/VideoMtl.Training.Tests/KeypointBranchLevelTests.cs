@@ -47,12 +47,12 @@ public sealed class KeypointBranchLevelTests
         int first = 0;
         for (int l = 0; l < 3; l++)
         {
-            var (channels, side) = AnchorSet.Levels[l];
+            int channels = 64 << l, side = AnchorSet.Layout.Level(l).Columns; // YOLOv8n's P3..P5 widths
             (int X, int Y)[] cells = [(0, 0), (side - 1, side - 1), (side - 1, 0), (0, side / 2), (side / 2, side / 3), (1, 1)];
             foreach (var (x, y) in cells)
             {
                 int anchor = first + (y * side) + x;
-                Assert.Equal((l, x, y), AnchorSet.Locate(anchor));
+                Assert.Equal((l, x, y), AnchorSet.Layout.Locate(anchor));
                 using var window = tensor(AnchorSet.Window(neck[l], channels, side, x, y), [1, channels, 5, 5]);
                 using var inside = tensor(AnchorSet.Inside(side, x, y), [1, 1, 3, 3]);
                 using var raw = levels[l].forward(window, inside);

@@ -19,12 +19,15 @@ internal sealed class LiveEvents : IDisposable
     private static readonly byte[] EventStart = Encoding.ASCII.GetBytes("event: streams\ndata: ");
     private static readonly byte[] EventEnd = Encoding.ASCII.GetBytes("\n\n");
     private readonly PipelineRunner _runner;
+    private readonly CancellationToken _stopping;
     private readonly Lock _gate = new();
     private TaskCompletionSource _changed = NewSignal();
 
-    public LiveEvents(PipelineRunner runner)
+    /// <param name="stopping">The server's stop: the streams end then, rather than holding the shutdown until its timeout.</param>
+    public LiveEvents(PipelineRunner runner, CancellationToken stopping)
     {
         _runner = runner;
+        _stopping = stopping;
         _runner.StreamStatusChanged += OnStatusChanged;
     }
 
@@ -34,7 +37,8 @@ internal sealed class LiveEvents : IDisposable
         var response = context.Response;
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache, no-store";
-        var aborted = context.RequestAborted;
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping);
+        var aborted = ended.Token;
         using var stall = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         try
         {
@@ -60,7 +64,7 @@ internal sealed class LiveEvents : IDisposable
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
-            // The client went away.
+            // The client went away, or the server stops.
         }
         catch (OperationCanceledException) when (stall.IsCancellationRequested)
         {

@@ -41,10 +41,10 @@ internal static class LiveView
                 return;
             }
 
-            await PreviewSocket.RunAsync(context, preview, viewers).ConfigureAwait(false);
+            await PreviewSocket.RunAsync(context, preview, viewers, app.Lifetime.ApplicationStopping).ConfigureAwait(false);
         });
 
-        var events = new LiveEvents(runner);
+        var events = new LiveEvents(runner, app.Lifetime.ApplicationStopping);
         app.MapGet("/events", async (HttpContext context) =>
         {
             using var viewer = viewers.TryEnter(ViewerBudget.EventsLabel);

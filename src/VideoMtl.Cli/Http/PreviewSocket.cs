@@ -47,18 +47,19 @@ internal sealed class PreviewSocket : IDisposable
         return origin.Length == 0 || (Uri.TryCreate(origin, UriKind.Absolute, out var uri) && string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase));
     }
 
-    public static async Task RunAsync(HttpContext context, PreviewSink preview, ViewerBudget budget)
+    /// <param name="stopping">The server's stop: the socket ends then, rather than holding the shutdown until its timeout.</param>
+    public static async Task RunAsync(HttpContext context, PreviewSink preview, ViewerBudget budget, CancellationToken stopping)
     {
         using var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
         using var session = new PreviewSocket(socket, preview, budget);
-        await session.RunAsync(context).ConfigureAwait(false);
+        await session.RunAsync(context, stopping).ConfigureAwait(false);
     }
 
     public void Dispose() => _ready.Dispose();
 
-    private async Task RunAsync(HttpContext context)
+    private async Task RunAsync(HttpContext context, CancellationToken stopping)
     {
-        using var done = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
         var sending = SendAsync(context, done.Token);
         try
         {
@@ -66,7 +67,7 @@ internal sealed class PreviewSocket : IDisposable
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException)
         {
-            // The client went away, or the sender gave up on it.
+            // The client went away, the sender gave up on it, or the server stops.
         }
         finally
         {

@@ -25,7 +25,7 @@ const overlayBoxes = [...large.querySelectorAll('input[data-overlay]')];
 
 const tiles = new Map();
 const names = new TextDecoder();
-let generation = 0; // counts event-stream openings: after a server restart every image is asked for again
+let generation = 0; // counts event-stream openings: after a server restart the large view's MJPEG is asked for again
 let largeTile = null;
 let socket = null;
 let watching = '';

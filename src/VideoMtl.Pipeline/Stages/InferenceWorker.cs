@@ -64,7 +64,15 @@ internal sealed class InferenceWorker(
                     break; // every stream has ended and nothing is left
                 }
 
-                options.FaultInjection?.Invoke("inference", _batch[0]);
+                if (options.FaultInjection is { } inject)
+                {
+                    // A batch runs as one call, so a fault meant for any of its frames fails the whole batch.
+                    foreach (var packet in _batch)
+                    {
+                        inject("inference", packet);
+                    }
+                }
+
                 Run();
                 for (; handedOn < _batch.Count; handedOn++)
                 {

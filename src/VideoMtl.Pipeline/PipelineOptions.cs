@@ -20,6 +20,12 @@ public sealed record PipelineOptions
 
     public required IReadOnlyList<SourceSpec> Sources { get; init; }
 
+    /// <summary>
+    /// Which of the sources this instance captures, when instances share them (a cluster): each stream's
+    /// capture waits for its lease. Null: every source is captured here, and the run ends when they have.
+    /// </summary>
+    public Ownership.IStreamOwnership? Ownership { get; init; }
+
     public required string OutputDirectory { get; init; }
 
     public required string ModelPath { get; init; }

@@ -92,7 +92,8 @@ public sealed class RedisResultReader : IAsyncDisposable
                         entry.Id.ToString(), entry["stream"].ToString(),
                         long.TryParse(entry["frame"].ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out long frame) ? frame : -1,
                         double.TryParse(entry["pts_ms"].ToString(), NumberStyles.Float, CultureInfo.InvariantCulture, out double pts) ? pts : double.NaN,
-                        entry["result"].ToString());
+                        entry["result"].ToString(),
+                        entry["instance"] is { IsNull: false } instance ? instance.ToString() : null);
                 }
             }
 

@@ -32,6 +32,7 @@ public sealed class RedisResultSink : IFrameSink
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _publisher;
     private bool _completed;
+    private int _sending;
 
     public RedisResultSink(RedisEndpoint endpoint, ModelDescription model, RedisSinkOptions? options = null, CollectorRegistry? registry = null, ILogger? logger = null)
     {
@@ -72,14 +73,26 @@ public sealed class RedisResultSink : IFrameSink
         ArgumentNullException.ThrowIfNull(packet);
         NoteStatus(packet.Stream);
         byte[] payload = _line.Build(packet).ToArray();
-        _queue.Writer.TryWrite(new Entry(RedisKeys.Results(packet.Stream.Name), [
-            new NameValueEntry("stream", packet.Stream.Name),
-            new NameValueEntry("frame", packet.FrameIndex),
-            new NameValueEntry("pts_ms", Math.Round(packet.PtsMs, 3)),
-            new NameValueEntry("result", payload),
-        ], IsResult: true));
+        NameValueEntry[] fields = _options.Instance is { } instance
+            ? [
+                new NameValueEntry("stream", packet.Stream.Name),
+                new NameValueEntry("frame", packet.FrameIndex),
+                new NameValueEntry("pts_ms", Math.Round(packet.PtsMs, 3)),
+                new NameValueEntry("instance", instance),
+                new NameValueEntry("result", payload),
+            ]
+            : [
+                new NameValueEntry("stream", packet.Stream.Name),
+                new NameValueEntry("frame", packet.FrameIndex),
+                new NameValueEntry("pts_ms", Math.Round(packet.PtsMs, 3)),
+                new NameValueEntry("result", payload),
+            ];
+        _queue.Writer.TryWrite(new Entry(RedisKeys.Results(packet.Stream.Name), fields, IsResult: true));
         return false;
     }
+
+    /// <summary>Entries queued and not yet accepted by Redis (a hand-over waits for 0, bounded).</summary>
+    public int Pending => _queue.Reader.Count + Volatile.Read(ref _sending);
 
     public void Complete()
     {
@@ -150,6 +163,10 @@ public sealed class RedisResultSink : IFrameSink
     private void QueueEvent(StreamState stream)
     {
         var fields = new List<NameValueEntry> { new("stream", stream.Name), new("state", stream.Status.ToString().ToLowerInvariant()) };
+        if (_options.Instance is { } instance)
+        {
+            fields.Add(new NameValueEntry("instance", instance));
+        }
         if (stream.DownReason is { } reason && stream.Status == StreamStatus.Down)
         {
             fields.Add(new NameValueEntry("reason", reason)); // already redacted by the source
@@ -199,6 +216,7 @@ public sealed class RedisResultSink : IFrameSink
                     }
 
                     pending = next;
+                    Volatile.Write(ref _sending, 1);
                 }
 
                 try
@@ -206,6 +224,7 @@ public sealed class RedisResultSink : IFrameSink
                     var entry = pending.Value;
                     await database.StreamAddAsync(entry.Key, entry.Fields, maxLength: _options.MaxLength, useApproximateMaxLength: true).ConfigureAwait(false);
                     pending = null;
+                    Volatile.Write(ref _sending, 0);
                     if (entry.IsResult)
                     {
                         _published.Inc();

@@ -70,6 +70,22 @@ public sealed class VideoFileReader : IFrameReader
         return true;
     }
 
+    /// <summary>
+    /// Passes over the next <paramref name="count"/> frames (decoded, not converted or copied), to continue a
+    /// file at an exact frame: a seek would land on a key frame. Returns how many there were (fewer at the end).
+    /// </summary>
+    public long Skip(long count, CancellationToken cancellation = default)
+    {
+        long skipped = 0;
+        while (skipped < count && !cancellation.IsCancellationRequested && _capture.Grab())
+        {
+            skipped++;
+            _framesRead++;
+        }
+
+        return skipped;
+    }
+
     public void Dispose() => _capture.Dispose();
 
     private static void CheckReadableFile(string path)

@@ -19,6 +19,7 @@ public sealed class PrometheusScrapeTests : IClassFixture<InferCommandTests.Buil
         "videomtl_stage_duration_seconds_bucket", "videomtl_end_to_end_latency_seconds_bucket", "videomtl_inference_batch_size_bucket",
         "videomtl_queue_depth", "videomtl_stream_up", "videomtl_stream_fps", "videomtl_objects_detected_total", "videomtl_build_info",
         "process_cpu_seconds_total", "process_resident_memory_bytes", "dotnet_gc_heap_bytes", "dotnet_gc_collections_total",
+        "videomtl_cluster_members", "videomtl_streams_owned", "videomtl_stream_handovers_total",
     ];
 
     private readonly InferCommandTests.BuiltModel _model;
@@ -33,7 +34,8 @@ public sealed class PrometheusScrapeTests : IClassFixture<InferCommandTests.Buil
     {
         using var work = new TemporaryDirectory();
         await using var run = await RunningPipeline.StartAsync(
-            "a", null, "run", "--source", "a=" + TestData.VtestAvi, "--source", "b=" + TestData.WalkingMp4, "--out", work.Path, "--model", _model.Path, "--no-video");
+            "a", null, "run", "--source", "a=" + TestData.VtestAvi, "--source", "b=" + TestData.WalkingMp4, "--out", work.Path, "--model", _model.Path, "--no-video",
+            "--cluster", "--cluster-port", LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture)); // a cluster of one: its metrics too
         string metrics = await run.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
         foreach (string name in RequiredSeries)
         {
@@ -87,7 +89,8 @@ public sealed class PrometheusScrapeTests : IClassFixture<InferCommandTests.Buil
             {
                 // A wide window: scrapes run every second but a loaded machine may delay some.
                 string query = expression.Replace("$__rate_interval", "1m", StringComparison.Ordinal)
-                    .Replace("$stream", ".*", StringComparison.Ordinal).Replace("$job", ".*", StringComparison.Ordinal);
+                    .Replace("$stream", ".*", StringComparison.Ordinal).Replace("$job", ".*", StringComparison.Ordinal)
+                    .Replace("$instance", ".*", StringComparison.Ordinal);
                 int rows = 0;
                 for (var deadline = DateTime.UtcNow.AddSeconds(30); rows == 0 && DateTime.UtcNow < deadline; await Task.Delay(rows == 0 ? 500 : 0))
                 {

@@ -61,6 +61,22 @@ internal sealed class RunningPipeline : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts <c>videomtl run ARGS --http-port P</c> without waiting for anything (a cluster member may own no stream).</summary>
+    public static RunningPipeline Launch(int port, IDictionary<string, string?>? environment, params string[] args) =>
+        new(CliProcess.Start(environment, [.. args, "--http-port", port.ToString(CultureInfo.InvariantCulture)]), port);
+
+    /// <summary>Ends the run as a dying machine would (SIGKILL, with the ffmpeg processes it started) and waits until it is gone.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The run's stderr so far is not available until it ends; this is the whole of it once it has.</summary>
+    public Task<string> Stderr => _stderr;
+
     /// <summary>Polls /metrics until the series' value satisfies the condition; fails with the run's stderr otherwise.</summary>
     public async Task<string> WaitForMetricAsync(string series, Func<double, bool> condition, string? token = null, int seconds = 90)
     {
@@ -111,12 +127,12 @@ internal sealed class RunningPipeline : IAsyncDisposable
     /// <summary>The latest exposition text from /metrics.</summary>
     public async Task<string> MetricsAsync() => await Http.GetStringAsync("/metrics");
 
-    /// <summary>Stops the run as Ctrl+C would (SIGINT: drain, close files) and returns its exit code and stderr.</summary>
-    public async Task<(int ExitCode, string Stderr)> StopAsync()
+    /// <summary>Stops the run as Ctrl+C would (SIGINT: drain, close files), or with another signal, and returns its exit code and stderr.</summary>
+    public async Task<(int ExitCode, string Stderr)> StopAsync(string signal = "INT")
     {
         if (!_process.HasExited)
         {
-            await Tool.RunAsync("kill", ["-INT", _process.Id.ToString(CultureInfo.InvariantCulture)], null);
+            await Tool.RunAsync("kill", [$"-{signal}", _process.Id.ToString(CultureInfo.InvariantCulture)], null);
         }
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));

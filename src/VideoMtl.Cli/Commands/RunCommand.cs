@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using VideoMtl.Cli.Clustering;
 using VideoMtl.Cli.Configuration;
 using VideoMtl.Cli.Http;
 using VideoMtl.Core.Decoding;
@@ -46,10 +47,15 @@ internal static class RunCommand
         var logFormat = new Option<string>("--log-format") { Description = "text or json (one JSON object per line on stderr)" };
         var httpPort = new Option<int>("--http-port") { Description = "Port of /metrics, /healthz, /readyz, /streams and the preview (default: 8321; 0 = off)" };
         var httpAddress = new Option<string>("--http-address") { Description = "Address the HTTP server binds (default: 127.0.0.1, loopback only)" };
+        var cluster = new Option<bool>("--cluster") { Description = "Share the streams out with the other instances of a cluster (settings: the Cluster section; README \"Many machines\")" };
+        var nodeName = new Option<string>("--node-name") { Description = "This instance's name in the cluster, unique (default: the machine's name)" };
+        var clusterPort = new Option<int>("--cluster-port") { Description = "This instance's cluster port (default: 4053)" };
+        var seeds = new Option<string[]>("--seed") { Description = "A seed node as host:port (repeatable; the first one forms the cluster; default: this instance)" };
 
         var command = new Command("run", "Run the pipeline: annotated mp4 and NDJSON results per stream, metrics and live preview over HTTP")
         {
             config, sources, outDir, model, device, maxBatch, maxWait, threads, spinning, conf, iou, maxFrames, loop, realtime, noVideo, videoPreset, noNdjson, noTracking, noProgress, logFormat, httpPort, httpAddress,
+            cluster, nodeName, clusterPort, seeds,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -87,9 +93,13 @@ internal static class RunCommand
             Override(logFormat, v => settings.LogFormat = v);
             Override(httpPort, v => settings.Http.Port = v);
             Override(httpAddress, v => settings.Http.Address = v);
+            Override(cluster, v => settings.Cluster.Enabled = v);
+            Override(nodeName, v => settings.Cluster.NodeName = v);
+            Override(clusterPort, v => settings.Cluster.Port = v);
+            Override(seeds, v => settings.Cluster.Seeds = [.. v]);
 
             var (options, bind) = ToPipelineOptions(settings);
-            bool progress = settings.Progress && !verbose && !Console.IsErrorRedirected && !settings.Loop
+            bool progress = settings.Progress && !verbose && !Console.IsErrorRedirected && !settings.Loop && !settings.Cluster.Enabled
                 && options.Sources.All(s => !s.Source.IsLive);
             using var loggerFactory = CliLogging.Create(verbose, progress ? LogLevel.Warning : LogLevel.Information, settings.LogFormat == "json");
             var logger = loggerFactory.CreateLogger("run");
@@ -98,22 +108,53 @@ internal static class RunCommand
                 logger.LogDebug("settings from {File}", settingsFile);
             }
 
+            await using var clusterRun = settings.Cluster.Enabled ? ClusterRun.Prepare(settings.Cluster, [.. options.Sources.Select(s => s.Name)], loggerFactory) : null;
+            if (clusterRun is not null)
+            {
+                options = options with { Ownership = clusterRun.Leases };
+            }
+
             // One registry for this run, served at /metrics: nothing goes to prometheus-net's static default.
             var registry = Prometheus.Metrics.NewCustomRegistry();
             using var preview = settings.Http.Port != 0 ? new PreviewSink(options.Sources.Select(s => s.Name)) : null;
-            var redis = RedisSink(settings.Redis, registry, loggerFactory);
+            Redis.RedisResultSink? redisSink = null;
+            var redis = RedisSink(settings.Redis, registry, loggerFactory, clusterRun?.NodeName, made => redisSink = made);
             var runner = new PipelineRunner(options, loggerFactory, preview is null ? null : [preview], registry, redis is null ? null : [redis]);
             StatusServer? server = null;
             if (preview is not null)
             {
-                server = await StatusServer.StartAsync(bind, settings.Http, runner, registry, preview).ConfigureAwait(false);
+                server = await StatusServer.StartAsync(bind, settings.Http, runner, registry, preview, clusterRun).ConfigureAwait(false);
                 logger.LogInformation("metrics at {Address}/metrics; preview at {Address}/streams/{{name}}/mjpeg (also /healthz, /readyz, /streams)", server.Address, server.Address);
             }
 
+            // In a cluster a stop first hands the streams over (the pipeline keeps running meanwhile, so the frames in
+            // flight reach their sinks), then stops the pipeline; alone, a stop stops the pipeline at once.
+            using var pipelineStop = new CancellationTokenSource();
+            using var onStop = stop.Token.Register(() => _ = StopAsync(clusterRun, pipelineStop));
             PipelineSummary summary;
+            Exception? clusterFailure = null;
             try
             {
-                var run = runner.RunAsync(stop.Token);
+                var run = runner.RunAsync(pipelineStop.Token);
+                if (clusterRun is not null)
+                {
+                    _ = Task.Run(async () =>
+                    {
+                        try
+                        {
+                            await clusterRun.JoinWhenReadyAsync(runner, settings.Redis.Enabled ? settings.Redis.Endpoint() : null, () => redisSink is not { Pending: > 0 }, registry, loggerFactory, run, pipelineStop.Token).ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException) when (pipelineStop.IsCancellationRequested)
+                        {
+                        }
+                        catch (Exception e)
+                        {
+                            clusterFailure = e;
+                            await pipelineStop.CancelAsync().ConfigureAwait(false);
+                        }
+                    }, CancellationToken.None);
+                }
+
                 if (progress)
                 {
                     await RunProgress.ShowAsync(runner, run).ConfigureAwait(false);
@@ -127,6 +168,11 @@ internal static class RunCommand
                 {
                     await server.DisposeAsync().ConfigureAwait(false);
                 }
+            }
+
+            if (clusterFailure is not null)
+            {
+                throw clusterFailure is UserError ? clusterFailure : new UserError($"cluster: {clusterFailure.Message}", clusterFailure);
             }
 
             WriteSummary(output, summary, options);
@@ -233,8 +279,27 @@ internal static class RunCommand
         }
     }
 
+    /// <summary>A clean stop: in a cluster, the streams are handed over first; then the pipeline drains and stops.</summary>
+    private static async Task StopAsync(ClusterRun? cluster, CancellationTokenSource pipelineStop)
+    {
+        try
+        {
+            if (cluster is not null)
+            {
+                await cluster.LeaveAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await pipelineStop.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
     /// <summary>The Redis results sink the settings ask for (made once the model is loaded), or null; a bad address is a one-line error now.</summary>
-    private static Func<Core.Model.ModelDescription, Pipeline.Sinks.IFrameSink>? RedisSink(RedisSettings settings, Prometheus.CollectorRegistry registry, ILoggerFactory loggers)
+    /// <param name="instance">In a cluster, this instance's name: every entry carries it.</param>
+    /// <param name="made">Told the sink once it is made (a hand-over waits for it to be flushed).</param>
+    private static Func<Core.Model.ModelDescription, Pipeline.Sinks.IFrameSink>? RedisSink(
+        RedisSettings settings, Prometheus.CollectorRegistry registry, ILoggerFactory loggers, string? instance, Action<Redis.RedisResultSink> made)
     {
         if (!settings.Enabled)
         {
@@ -242,7 +307,7 @@ internal static class RunCommand
         }
 
         var endpoint = settings.Endpoint();
-        var options = new Redis.RedisSinkOptions(settings.MaxLength, settings.QueueCapacity);
+        var options = new Redis.RedisSinkOptions(settings.MaxLength, settings.QueueCapacity, Instance: instance);
         try
         {
             options.Validate();
@@ -254,7 +319,12 @@ internal static class RunCommand
 
         var logger = loggers.CreateLogger("redis");
         logger.LogInformation("results to {Endpoint} (streams {Key}, events {Events})", endpoint.Redacted, Redis.RedisKeys.Results("<stream>"), Redis.RedisKeys.Events);
-        return model => new Redis.RedisResultSink(endpoint, model, options, registry, logger);
+        return model =>
+        {
+            var sink = new Redis.RedisResultSink(endpoint, model, options, registry, logger);
+            made(sink);
+            return sink;
+        };
     }
 
     /// <summary>Creates the output folder and writes a probe file, so an unwritable place fails before the model loads.</summary>

@@ -62,6 +62,8 @@ internal sealed class RunSettings
 
     public RedisSettings Redis { get; set; } = new();
 
+    public ClusterSettings Cluster { get; set; } = new();
+
     /// <summary>Track ids (bound straight onto the pipeline's options: each key is documented once, there).</summary>
     public Core.Tracking.TrackerOptions Tracking { get; set; } = new();
 }

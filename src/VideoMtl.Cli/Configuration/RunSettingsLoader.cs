@@ -70,6 +70,7 @@ internal static partial class RunSettingsLoader
         nameof(HttpSettings) => "Http:",
         nameof(ReconnectSettings) => "Reconnect:",
         nameof(RedisSettings) => "Redis:",
+        nameof(ClusterSettings) => "Cluster:",
         nameof(Core.Tracking.TrackerOptions) => "Tracking:",
         _ => string.Empty,
     };

@@ -37,7 +37,8 @@ internal sealed class StatusServer : IAsyncDisposable
     /// <summary>Base address, e.g. http://127.0.0.1:8321.</summary>
     public string Address { get; }
 
-    public static async Task<StatusServer> StartAsync(IPAddress bind, HttpSettings settings, PipelineRunner runner, CollectorRegistry registry, PreviewSink preview)
+    /// <param name="cluster">In a cluster, this instance's membership (served at /cluster); null otherwise.</param>
+    public static async Task<StatusServer> StartAsync(IPAddress bind, HttpSettings settings, PipelineRunner runner, CollectorRegistry registry, PreviewSink preview, Clustering.ClusterRun? cluster = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         int port = settings.Port, management = settings.ManagementPort;
@@ -98,6 +99,17 @@ internal sealed class StatusServer : IAsyncDisposable
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/readyz", () => runner.IsReady ? Results.Text("ready\n") : Results.Text("starting\n", statusCode: StatusCodes.Status503ServiceUnavailable));
         app.MapGet("/streams", () => Results.Bytes(StreamFigures.Json(runner.Streams), "application/json"));
+        app.MapGet("/cluster", async () =>
+        {
+            if (cluster is null)
+            {
+                return Results.Json(new Dictionary<string, string> { ["error"] = "this instance is not in a cluster: run it with --cluster (README \"Many machines\")" }, statusCode: StatusCodes.Status404NotFound);
+            }
+
+            return await cluster.DescribeAsync().ConfigureAwait(false) is { } body
+                ? Results.Bytes(body, "application/json")
+                : Results.Json(new Dictionary<string, string> { ["state"] = "joining" }, statusCode: StatusCodes.Status503ServiceUnavailable);
+        });
         app.MapGet("/streams/{id}/snapshot.jpg", async (string id, string? overlays, HttpContext context) =>
         {
             if (!TryOverlays(overlays, out var chosen, out var bad))

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using VideoMtl.Media;
+using VideoMtl.Pipeline.Ownership;
 using VideoMtl.Pipeline.Metrics;
 using VideoMtl.Pipeline.Sources;
 using VideoMtl.Vision;
@@ -39,24 +40,13 @@ internal sealed class CaptureWorker(
     {
         try
         {
-            if (spec.ImageFiles is { } images)
+            if (options.Ownership is { } ownership)
             {
-                state.FrameCount = images.Count;
-                state.Status = StreamStatus.Up;
-                long next = 0;
-                do
-                {
-                    next = ReadImages(images, next, cancellation);
-                }
-                while (options.Loop && !cancellation.IsCancellationRequested && !ReachedLimit(next));
-            }
-            else if (spec.Source.IsLive)
-            {
-                RunLive(cancellation);
+                RunOwned(ownership, cancellation);
             }
             else
             {
-                RunFile(cancellation);
+                Capture(0, cancellation);
             }
         }
         catch (OperationCanceledException)
@@ -85,21 +75,134 @@ internal sealed class CaptureWorker(
         }
     }
 
-    /// <summary>A file: opened once (again for each loop); a failure to open is final.</summary>
-    private void RunFile(CancellationToken cancellation)
+    /// <summary>Reads the source from frame <paramref name="firstFrame"/> until it ends, fails or <paramref name="cancellation"/> stops it.</summary>
+    private void Capture(long firstFrame, CancellationToken cancellation)
     {
-        long nextIndex = 0;
+        if (spec.ImageFiles is { } images)
+        {
+            state.FrameCount = images.Count;
+            state.Status = StreamStatus.Up;
+            long next = firstFrame;
+            long skip = options.Loop && images.Count > 0 ? firstFrame % images.Count : Math.Min(firstFrame, images.Count);
+            var files = images.Skip((int)skip).ToList();
+            do
+            {
+                next = ReadImages(files, next, cancellation);
+                files = [.. images];
+            }
+            while (options.Loop && !cancellation.IsCancellationRequested && !ReachedLimit(next));
+        }
+        else if (spec.Source.IsLive)
+        {
+            RunLive(firstFrame, cancellation);
+        }
+        else
+        {
+            RunFile(firstFrame, cancellation);
+        }
+    }
+
+    /// <summary>
+    /// A stream shared by a cluster: captured only while this instance holds its lease, and given up as soon as
+    /// the lease is revoked; then it waits for the lease again (the stream may come back here). A source that
+    /// ends or fails for good completes the lease, so that no instance starts it again. Either way it returns
+    /// only when the run stops: a cluster member serves until it is stopped, whatever its streams do.
+    /// </summary>
+    private void RunOwned(IStreamOwnership ownership, CancellationToken cancellation)
+    {
+        while (true)
+        {
+            state.Status = StreamStatus.Elsewhere;
+            IStreamLease lease;
+            try
+            {
+                // Capture has a thread of its own (LongRunning): blocking it while another instance owns the stream is fine.
+                lease = ownership.AcquireAsync(state.Name, cancellation).GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+            {
+                return;
+            }
+
+            using (lease)
+            {
+                using var owned = CancellationTokenSource.CreateLinkedTokenSource(cancellation, lease.Revoked);
+                logger.LogInformation("{Stream}: this instance captures it now, from frame {Frame}", state.Name, lease.FirstFrame);
+                state.DownReason = null;
+                state.Status = StreamStatus.Starting;
+                bool ended;
+                try
+                {
+                    Capture(lease.FirstFrame, owned.Token);
+                    ended = !owned.IsCancellationRequested;
+                }
+                catch (OperationCanceledException) when (owned.IsCancellationRequested)
+                {
+                    ended = false;
+                }
+                catch
+                {
+                    lease.Complete(); // failed for good: another instance would fail the same way
+                    throw;
+                }
+
+                // The lease goes back only once this stream's frames are out of the pipeline: the next owner's
+                // results must not interleave with this one's last.
+                WaitForFramesInFlight(options.DrainTimeout);
+                if (ended)
+                {
+                    lease.Complete();
+                }
+                else if (!cancellation.IsCancellationRequested)
+                {
+                    logger.LogInformation("{Stream}: handed over to another instance ({Frames} frames captured here so far)", state.Name, state.Captured);
+                    continue;
+                }
+            }
+
+            if (!cancellation.IsCancellationRequested)
+            {
+                // Done for good; the instance itself goes on (it may be given other streams) until the run stops.
+                state.Status = StreamStatus.Completed;
+                cancellation.WaitHandle.WaitOne();
+            }
+
+            return;
+        }
+    }
+
+    private void WaitForFramesInFlight(TimeSpan bound)
+    {
+        var waited = Stopwatch.StartNew();
+        while (state.InFlight > 0 && waited.Elapsed < bound)
+        {
+            Thread.Sleep(5);
+        }
+    }
+
+    /// <summary>A file: opened once (again for each loop); a failure to open is final.</summary>
+    /// <param name="firstFrame">Frames to skip at the start (a file taken over from another instance resumes there).</param>
+    private void RunFile(long firstFrame, CancellationToken cancellation)
+    {
+        long nextIndex = firstFrame;
         bool first = true;
         do
         {
             using var capture = VideoFileReader.Open(spec.Source.Location);
+            long skipped = 0;
             if (first)
             {
                 Opened(capture);
                 first = false;
+                if (firstFrame > 0)
+                {
+                    // Decoded and thrown away rather than seeked: a seek lands on a key frame, not on the frame asked for.
+                    long skip = capture.Info.FrameCount is > 0 and { } count && options.Loop ? firstFrame % count : firstFrame;
+                    skipped = capture.Skip(skip, cancellation);
+                }
             }
 
-            nextIndex = ReadAll(capture, nextIndex, cancellation);
+            nextIndex = ReadAll(capture, nextIndex, cancellation, alreadyRead: skipped);
         }
         while (options.Loop && !cancellation.IsCancellationRequested && !ReachedLimit(nextIndex));
     }
@@ -109,13 +212,13 @@ internal sealed class CaptureWorker(
     /// policy's stall timeout), then opened again with exponential backoff and jitter; a source that cannot
     /// be opened at start is retried the same way. Frames keep their numbering across reconnects.
     /// </summary>
-    private void RunLive(CancellationToken cancellation)
+    private void RunLive(long firstFrame, CancellationToken cancellation)
     {
         var policy = options.Reconnect;
         var capture = options.Capture with { ReadTimeout = policy.StallTimeout };
         var random = new Random();
         using var watchdog = new Timer(static s => ((CaptureWorker)s!).CheckStalled(), this, policy.StallTimeout / 4, policy.StallTimeout / 4);
-        long nextIndex = 0;
+        long nextIndex = firstFrame;
         int attempt = 0;
         while (!cancellation.IsCancellationRequested && !ReachedLimit(nextIndex))
         {
@@ -265,7 +368,8 @@ internal sealed class CaptureWorker(
     }
 
     /// <param name="first">A packet already rented for the first read (a live open may have filled it); returned here when unused.</param>
-    private long ReadAll(IFrameReader capture, long nextIndex, CancellationToken cancellation, FramePacket? first = null)
+    /// <param name="alreadyRead">Frames of this file read (skipped) before this call: counted when checking the file's length.</param>
+    private long ReadAll(IFrameReader capture, long nextIndex, CancellationToken cancellation, FramePacket? first = null, long alreadyRead = 0)
     {
         var pacing = Stopwatch.StartNew();
         double fps = state.Fps > 0 ? state.Fps : 25;
@@ -292,7 +396,7 @@ internal sealed class CaptureWorker(
                 pool.Return(packet);
                 if (!spec.Source.IsLive)
                 {
-                    AccountForMissingFrames(capture, nextIndex - firstIndex);
+                    AccountForMissingFrames(capture, alreadyRead + nextIndex - firstIndex);
                 }
 
                 return nextIndex;
@@ -350,7 +454,7 @@ internal sealed class CaptureWorker(
     }
 
     /// <summary>An image set: one frame per file. An unreadable image is skipped and counted, like a corrupt frame.</summary>
-    private long ReadImages(IReadOnlyList<string> files, long nextIndex, CancellationToken cancellation)
+    private long ReadImages(List<string> files, long nextIndex, CancellationToken cancellation)
     {
         foreach (string file in files)
         {
@@ -398,6 +502,8 @@ internal sealed class CaptureWorker(
     {
         long now = Stopwatch.GetTimestamp();
         packet.Stream = state;
+        packet.CountedInFlight = true;
+        state.EnteredPipeline();
         packet.FrameIndex = index;
         packet.PtsMs = ptsMs;
         packet.SourceFile = sourceFile;

@@ -30,6 +30,9 @@ public sealed class FramePacket
     /// <summary>Whether <see cref="CleanImage"/> holds this frame; reset when the packet goes back to the pool.</summary>
     public bool HasCleanImage { get; set; }
 
+    /// <summary>Counted in its stream's <see cref="StreamState.InFlight"/> (from capture until it is back in the pool).</summary>
+    internal bool CountedInFlight { get; set; }
+
     public Detections Detections { get; }
 
     public StreamState Stream { get; set; } = null!;

@@ -65,6 +65,12 @@ public sealed class FramePacketPool(int keypoints, TensorSlotPool tensors) : IDi
         // idle packets hold none and the buffers in use are only those of frames still in flight.
         packet.Detections.Clear();
         packet.HasCleanImage = false;
+        if (packet.CountedInFlight)
+        {
+            packet.CountedInFlight = false;
+            packet.Stream.LeftPipeline();
+        }
+
         lock (_gate)
         {
             _outstanding--;

@@ -17,6 +17,7 @@ public sealed class StreamState
     private int _tracksActive;
     private int _status;
     private int _objectsInView;
+    private long _inFlight;
 
     public StreamState(int index, string name, string displaySource, bool isLive)
     {
@@ -98,6 +99,17 @@ public sealed class StreamState
     }
 
     public void CountCaptured() => Interlocked.Increment(ref _captured);
+
+    /// <summary>
+    /// Frames captured and not back in the pool yet (queued, being inferred, or waiting for a sink): 0 once every
+    /// frame of the stream is published or dropped. A hand-over waits for it, so the old owner's last results are
+    /// out before the new owner's first.
+    /// </summary>
+    public long InFlight => Interlocked.Read(ref _inFlight);
+
+    internal void EnteredPipeline() => Interlocked.Increment(ref _inFlight);
+
+    internal void LeftPipeline() => Interlocked.Decrement(ref _inFlight);
 
     /// <summary>Frames processed per second over the last complete 2-second window.</summary>
     public double ProcessedFps

@@ -17,4 +17,7 @@ public enum StreamStatus
 
     /// <summary>The source cannot be read and will not be retried (a file that does not decode, retries used up).</summary>
     Failed,
+
+    /// <summary>Captured by another instance of the cluster (or by none yet): this one waits to be given it.</summary>
+    Elsewhere,
 }

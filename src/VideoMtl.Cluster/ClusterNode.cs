@@ -73,7 +73,7 @@ public sealed class ClusterNode : IAsyncDisposable
                 .WithRemoting(options.Host, options.Port)
                 .WithClustering(new ClusterOptions
                 {
-                    Roles = [ClusterNodeOptions.InstanceRole, options.NodeRole],
+                    Roles = [.. options.Roles, options.NodeRole],
                     SeedNodes = [.. options.Seeds.Select(s => SeedAddress.Parse(s).ToAkkaAddress(options.SystemName))],
                     SplitBrainResolver = new KeepMajorityOption(),
                 })
@@ -87,7 +87,8 @@ public sealed class ClusterNode : IAsyncDisposable
                         StateStoreMode = StateStoreMode.DData,
                         RememberEntitiesStore = RememberEntitiesStore.DData,
                         HandOffStopMessage = StopStream.Instance,
-                        Role = ClusterNodeOptions.InstanceRole,
+                        // Members without the role run the region as a proxy: they send, never host.
+                        Role = ClusterNodeOptions.StreamsRole,
                     })
                 .WithActors((system, _) => system.ActorOf(Props.Create(() => new MembershipWatcher(fates)), "membership"));
         });
@@ -142,6 +143,7 @@ public sealed class ClusterNode : IAsyncDisposable
             .Select(m => new ClusterMember(
                 MembershipWatcher.NodeName(m),
                 m.Address.ToString(),
+                [.. m.Roles.Where(r => !r.StartsWith(ClusterNodeOptions.NodeRolePrefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal)],
                 state.Unreachable.Contains(m) ? "unreachable" : m.Status.ToString().ToLowerInvariant(),
                 m.Address == cluster.SelfAddress,
                 regions.TryGetValue(m.Address, out var r) ? [.. r.Stats.Where(s => s.Value > 0).Select(s => s.Key).Order(StringComparer.Ordinal)] : []))

@@ -38,12 +38,19 @@ public sealed record ClusterNodeOptions
     /// <summary>How long a hand-over may wait for a stream's last results to reach their sinks (Redis) before it goes on.</summary>
     public TimeSpan FlushTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// This instance's roles. Streams run only on instances with <see cref="StreamsRole"/>; one without it is a
+    /// member that owns no stream (it sees the cluster: /cluster, metrics), e.g. a machine kept out of the rotation.
+    /// </summary>
+    public IReadOnlyList<string> Roles { get; init; } = [StreamsRole];
+
+    /// <summary>The role of the instances that capture streams.</summary>
+    public const string StreamsRole = "streams";
+
     /// <summary>The names of this cluster's instances are roles: "node-NAME" (seen by every member, so duplicates are found).</summary>
     internal string NodeRole => NodeRolePrefix + NodeName;
 
     internal const string NodeRolePrefix = "node-";
-
-    internal const string InstanceRole = "videomtl";
 
     /// <summary>Checks the settings, naming each bad one and the fix.</summary>
     public void Validate()
@@ -66,6 +73,14 @@ public sealed record ClusterNodeOptions
         foreach (string seed in Seeds)
         {
             _ = SeedAddress.Parse(seed);
+        }
+
+        foreach (string role in Roles)
+        {
+            if (role.Length == 0 || role.StartsWith(NodeRolePrefix, StringComparison.Ordinal) || role.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
+            {
+                throw new ArgumentException($"Cluster:Roles entry '{role}' is not usable: use letters, digits, '-' or '_', not starting with '{NodeRolePrefix}' (\"{StreamsRole}\" takes streams)");
+            }
         }
 
         if (SystemName.Length == 0 || SystemName.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))

@@ -18,6 +18,17 @@ public sealed class ClusterNodeOptionsTests
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("node-x")]
+    [InlineData("gpu box")]
+    [InlineData("")]
+    public void A_bad_role_is_named(string role)
+    {
+        var options = new ClusterNodeOptions { NodeName = "a", Seeds = ["127.0.0.1:4053"], Streams = [], Roles = [role] };
+        var e = Assert.Throws<ArgumentException>(options.Validate);
+        Assert.StartsWith($"Cluster:Roles entry '{role}' is not usable", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void No_seeds_is_named()
     {

@@ -53,6 +53,7 @@ internal sealed class ClusterRun : IAsyncDisposable
             // Alone by default: an instance with no seeds is the first seed of its own cluster.
             Seeds = settings.Seeds.Count > 0 ? settings.Seeds : [$"{settings.Host}:{settings.Port}"],
             Streams = streams,
+            Roles = settings.Roles.Count > 0 ? settings.Roles : [ClusterNodeOptions.StreamsRole],
             JoinTimeout = TimeSpan.FromSeconds(settings.JoinTimeoutSeconds),
             HeartbeatPause = TimeSpan.FromSeconds(settings.HeartbeatPauseSeconds),
             StableAfter = TimeSpan.FromSeconds(settings.StableAfterSeconds),
@@ -137,7 +138,7 @@ internal sealed class ClusterRun : IAsyncDisposable
         {
             self = snapshot.Self,
             leader = snapshot.Leader,
-            members = snapshot.Members.Select(m => new { name = m.Name, address = m.Address, state = m.State, self = m.Self, streams = m.Streams }),
+            members = snapshot.Members.Select(m => new { name = m.Name, address = m.Address, roles = m.Roles, state = m.State, self = m.Self, streams = m.Streams }),
             unowned = snapshot.Unowned,
             owned_here = Leases.Owned,
         });

@@ -25,6 +25,9 @@ internal sealed class ClusterSettings
     /// <summary>Seed nodes as host:port; the first forms the cluster when it starts alone (default: this instance only).</summary>
     public List<string> Seeds { get; set; } = [];
 
+    /// <summary>This instance's roles (default: "streams"); only instances with "streams" capture streams.</summary>
+    public List<string> Roles { get; set; } = [];
+
     /// <summary>How long a start may try to join through the seeds before it fails.</summary>
     public double JoinTimeoutSeconds { get; set; } = 30;
 

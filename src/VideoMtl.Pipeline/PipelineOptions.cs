@@ -20,6 +20,9 @@ public sealed record PipelineOptions
 
     public required IReadOnlyList<SourceSpec> Sources { get; init; }
 
+    /// <summary>The tasks of every stream that does not name its own (<see cref="SourceSpec.Tasks"/>); null: all the model has.</summary>
+    public Core.Model.ModelTasks? Tasks { get; init; }
+
     /// <summary>
     /// Which of the sources this instance captures, when instances share them (a cluster): each stream's
     /// capture waits for its lease. Null: every source is captured here, and the run ends when they have.

@@ -95,6 +95,8 @@ public sealed class PipelineRunner(
             return new PipelineSummary(streams, [], clock.Elapsed, Cancelled: true, 0);
         }
 
+        AssignTasks(streams, model.Description);
+
         // Tensor slots in flight: the batch being gathered, plus per file stream its prepared queue and the
         // frame its preprocess holds. Live frames take a slot only once the batcher has chosen them.
         int files = streams.Count(s => !s.IsLive);
@@ -259,6 +261,15 @@ public sealed class PipelineRunner(
         }
 
         return new PipelineSummary(streams, batchSizes, clock.Elapsed, cancellation.IsCancellationRequested, pool.Created);
+    }
+
+    /// <summary>Gives each stream its task set (see <see cref="TaskSelection.Resolve"/>).</summary>
+    private void AssignTasks(List<StreamState> streams, Core.Model.ModelDescription model)
+    {
+        for (int i = 0; i < streams.Count; i++)
+        {
+            streams[i].Tasks = TaskSelection.Resolve(streams[i].Name, options.Sources[i].Tasks, options.Tasks, model.Tasks, Path.GetFileName(options.ModelPath));
+        }
     }
 
     /// <summary>

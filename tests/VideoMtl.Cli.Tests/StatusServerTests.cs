@@ -22,7 +22,7 @@ public sealed class StatusServerTests : IClassFixture<InferCommandTests.BuiltMod
     public async Task Serves_metrics_streams_health_and_preview_while_running()
     {
         using var output = new TemporaryDirectory();
-        await using var run = await RunningPipeline.StartAsync("cam", null, "run", "--source", "cam=" + TestData.VtestAvi, "--out", output.Path, "--model", _model.Path, "--no-video");
+        await using var run = await RunningPipeline.StartAsync("cam", null, "run", "--source", "cam=" + TestData.VtestAvi, "--out", output.Path, "--model", _model.Path, "--no-video", "--tasks", "pose");
         var http = run.Http;
         string metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
         Assert.Contains("# TYPE videomtl_frames_processed_total counter", metrics, StringComparison.Ordinal);
@@ -37,6 +37,7 @@ public sealed class StatusServerTests : IClassFixture<InferCommandTests.BuiltMod
         var stream = Assert.Single(streams.RootElement.EnumerateArray().ToList());
         Assert.Equal("cam", stream.GetProperty("name").GetString());
         Assert.Equal("up", stream.GetProperty("state").GetString());
+        Assert.Equal(["detect", "pose"], stream.GetProperty("tasks").EnumerateArray().Select(t => t.GetString()));
         Assert.Equal(768, stream.GetProperty("width").GetInt32());
         Assert.True(stream.GetProperty("processed").GetInt64() > 0);
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri("/nothing", UriKind.Relative))).StatusCode);

@@ -47,6 +47,7 @@ internal static class RunCommand
         var logFormat = new Option<string>("--log-format") { Description = "text or json (one JSON object per line on stderr)" };
         var httpPort = new Option<int>("--http-port") { Description = "Port of /metrics, /healthz, /readyz, /streams and the preview (default: 8321; 0 = off)" };
         var httpAddress = new Option<string>("--http-address") { Description = "Address the HTTP server binds (default: 127.0.0.1, loopback only)" };
+        var tasks = new Option<string>("--tasks") { Description = "Tasks of every stream: detect, segment, pose, comma-separated, or all (default: all the model has; per stream: StreamTasks in the settings file)" };
         var cluster = new Option<bool>("--cluster") { Description = "Share the streams out with the other instances of a cluster (settings: the Cluster section; README \"Many machines\")" };
         var nodeName = new Option<string>("--node-name") { Description = "This instance's name in the cluster, unique (default: the machine's name)" };
         var clusterPort = new Option<int>("--cluster-port") { Description = "This instance's cluster port (default: 4053)" };
@@ -55,7 +56,7 @@ internal static class RunCommand
         var command = new Command("run", "Run the pipeline: annotated mp4 and NDJSON results per stream, metrics and live preview over HTTP")
         {
             config, sources, outDir, model, device, maxBatch, maxWait, threads, spinning, conf, iou, maxFrames, loop, realtime, noVideo, videoPreset, noNdjson, noTracking, noProgress, logFormat, httpPort, httpAddress,
-            cluster, nodeName, clusterPort, seeds,
+            tasks, cluster, nodeName, clusterPort, seeds,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -93,6 +94,7 @@ internal static class RunCommand
             Override(logFormat, v => settings.LogFormat = v);
             Override(httpPort, v => settings.Http.Port = v);
             Override(httpAddress, v => settings.Http.Address = v);
+            Override(tasks, v => settings.Tasks = v);
             Override(cluster, v => settings.Cluster.Enabled = v);
             Override(nodeName, v => settings.Cluster.NodeName = v);
             Override(clusterPort, v => settings.Cluster.Port = v);
@@ -241,7 +243,8 @@ internal static class RunCommand
         {
             var options = new PipelineOptions
             {
-                Sources = settings.Sources.Select(SourceSpec.Parse).ToList(),
+                Sources = WithTasks(settings.Sources.Select(SourceSpec.Parse).ToList(), settings.StreamTasks),
+                Tasks = settings.Tasks is { } all ? Core.Model.TaskNames.Parse(all, "--tasks / Tasks") : null,
                 OutputDirectory = settings.Output,
                 ModelPath = modelPath,
                 Provider = ExecutionProviderOptions.Parse(settings.Device) with
@@ -277,6 +280,20 @@ internal static class RunCommand
         {
             throw new UserError(e is ArgumentOutOfRangeException range ? $"{range.Message.Split(" (Parameter", 2)[0]} (got {range.ActualValue})" : e.Message, e);
         }
+    }
+
+    /// <summary>Each stream's own task set from StreamTasks; a name that is no stream's is a mistake, not ignored.</summary>
+    private static List<SourceSpec> WithTasks(List<SourceSpec> sources, Dictionary<string, string> streamTasks)
+    {
+        foreach (string name in streamTasks.Keys)
+        {
+            if (!sources.Any(s => s.Name == name))
+            {
+                throw new ArgumentException($"StreamTasks:{name} names no stream: the streams are {string.Join(", ", sources.Select(s => s.Name))} (name a source with NAME=URI)");
+            }
+        }
+
+        return [.. sources.Select(s => streamTasks.TryGetValue(s.Name, out string? text) ? s with { Tasks = Core.Model.TaskNames.Parse(text, $"StreamTasks:{s.Name}") } : s)];
     }
 
     /// <summary>A clean stop: in a cluster, the streams are handed over first; then the pipeline drains and stops.</summary>

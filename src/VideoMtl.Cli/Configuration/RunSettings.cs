@@ -56,6 +56,12 @@ internal sealed class RunSettings
     /// <summary><c>text</c> (one line per entry) or <c>json</c> (one JSON object per line).</summary>
     public string LogFormat { get; set; } = "text";
 
+    /// <summary>Tasks of every stream, e.g. "detect" or "detect,pose" (default: all the model has).</summary>
+    public string? Tasks { get; set; }
+
+    /// <summary>Tasks of single streams, by stream name, over <see cref="Tasks"/> (e.g. { "door": "detect" }).</summary>
+    public Dictionary<string, string> StreamTasks { get; set; } = [];
+
     public HttpSettings Http { get; set; } = new();
 
     public ReconnectSettings Reconnect { get; set; } = new();

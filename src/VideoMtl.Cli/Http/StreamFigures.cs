@@ -28,6 +28,13 @@ internal static class StreamFigures
         json.WriteStartObject();
         json.WriteString("name", s.Name);
         json.WriteString("source", s.DisplaySource);
+        json.WriteStartArray("tasks");
+        foreach (string task in Core.Model.TaskNames.Names(s.Tasks))
+        {
+            json.WriteStringValue(task);
+        }
+
+        json.WriteEndArray();
         json.WriteBoolean("live", s.IsLive);
         json.WriteString("state", s.Status.ToString().ToLowerInvariant());
         json.WriteNumber("reconnects", s.Reconnects);

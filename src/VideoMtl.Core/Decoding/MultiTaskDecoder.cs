@@ -102,9 +102,9 @@ public sealed class MultiTaskDecoder
             _anchors.RemoveRange(kept, _anchors.Count - kept);
         }
 
-        if (!_model.HasSegmentation)
+        if (!_model.HasSegmentation || prototypes.IsEmpty)
         {
-            return;
+            return; // no segmentation head, or a stream that did not ask for masks
         }
 
         int anchors = _model.Anchors;

@@ -39,6 +39,12 @@ public sealed record ModelDescription
 
     public IReadOnlyList<(int A, int B)> Skeleton { get; init; } = [];
 
+    /// <summary>The tasks the model can do: detection with any boxes head, segmentation and pose with their heads.</summary>
+    public ModelTasks Tasks =>
+        (HasSegmentation || HasDetection ? ModelTasks.Detect : ModelTasks.None)
+        | (HasSegmentation ? ModelTasks.Segment : ModelTasks.None)
+        | (HasPose ? ModelTasks.Pose : ModelTasks.None);
+
     public string ClassName(int id) => (uint)id < (uint)ClassNames.Count ? ClassNames[id] : id.ToString(CultureInfo.InvariantCulture);
 
     public static ModelDescription FromSession(ModelSession session)

@@ -98,11 +98,12 @@ public sealed class MultiTaskModel : IDisposable
     }
 
     /// <summary>Decodes image <paramref name="image"/> of a batch of <paramref name="batch"/> straight from the run's outputs (no copy).</summary>
-    public void Decode(MultiTaskDecoder decoder, IReadOnlyList<OrtValue> outputs, int image, int batch, LetterboxGeometry geometry, Detections into)
+    /// <param name="tasks">What to decode: without segmentation no mask is made, without pose no keypoints are read.</param>
+    public void Decode(MultiTaskDecoder decoder, IReadOnlyList<OrtValue> outputs, int image, int batch, LetterboxGeometry geometry, Detections into, ModelTasks tasks = ModelTasks.All)
     {
         ArgumentNullException.ThrowIfNull(decoder);
         ArgumentNullException.ThrowIfNull(outputs);
-        decoder.Decode(Slice(outputs, ObjectsOutput, image, batch), Slice(outputs, ProtosOutput, image, batch), Slice(outputs, PoseOutput, image, batch), geometry, into);
+        decoder.Decode(Slice(outputs, ObjectsOutput, image, batch), Protos(outputs, image, batch, tasks), Poses(outputs, image, batch, tasks), geometry, into);
     }
 
     /// <summary>
@@ -113,19 +114,28 @@ public sealed class MultiTaskModel : IDisposable
     /// <param name="seconds">The frame's timestamp, in seconds, for the tracker's motion model.</param>
     /// <returns>Milliseconds spent in the tracker.</returns>
     public double Decode(
-        MultiTaskDecoder decoder, IReadOnlyList<OrtValue> outputs, int image, int batch, LetterboxGeometry geometry, Detections into, ObjectTracker tracker, double seconds)
+        MultiTaskDecoder decoder, IReadOnlyList<OrtValue> outputs, int image, int batch, LetterboxGeometry geometry, Detections into, ObjectTracker tracker, double seconds,
+        ModelTasks tasks = ModelTasks.All)
     {
         ArgumentNullException.ThrowIfNull(decoder);
         ArgumentNullException.ThrowIfNull(outputs);
         ArgumentNullException.ThrowIfNull(tracker);
         var objects = Slice(outputs, ObjectsOutput, image, batch);
-        decoder.DecodeObjects(objects, Slice(outputs, PoseOutput, image, batch), geometry, into, tracker.LowScore);
+        decoder.DecodeObjects(objects, Poses(outputs, image, batch, tasks), geometry, into, tracker.LowScore);
         long started = Stopwatch.GetTimestamp();
         tracker.Update(into, seconds);
         double trackMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        decoder.Finish(objects, Slice(outputs, ProtosOutput, image, batch), geometry, into, tracker.Kept);
+        decoder.Finish(objects, Protos(outputs, image, batch, tasks), geometry, into, tracker.Kept);
         return trackMs;
     }
+
+    // A task not asked for is decoded from nothing: the decoder makes no masks without prototypes and reads no
+    // keypoints without the pose head's rows.
+    private ReadOnlySpan<float> Protos(IReadOnlyList<OrtValue> outputs, int image, int batch, ModelTasks tasks) =>
+        tasks.HasFlag(ModelTasks.Segment) ? Slice(outputs, ProtosOutput, image, batch) : [];
+
+    private ReadOnlySpan<float> Poses(IReadOnlyList<OrtValue> outputs, int image, int batch, ModelTasks tasks) =>
+        tasks.HasFlag(ModelTasks.Pose) ? Slice(outputs, PoseOutput, image, batch) : [];
 
     public void Dispose() => Session.Dispose();
 

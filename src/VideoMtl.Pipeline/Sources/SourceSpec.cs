@@ -17,6 +17,9 @@ public sealed partial record SourceSpec(string Name, VideoSource Source)
     /// <summary>The images of an image-set source, in order; null for video sources.</summary>
     public IReadOnlyList<string>? ImageFiles { get; init; }
 
+    /// <summary>The tasks this stream asks for (its results and overlays carry only those); null: the run's default.</summary>
+    public Core.Model.ModelTasks? Tasks { get; init; }
+
     public static SourceSpec Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);

@@ -38,6 +38,9 @@ public sealed class StreamState
     /// <summary>Live streams drop the oldest frames when behind; files (not realtime) wait.</summary>
     public bool IsLive { get; }
 
+    /// <summary>The tasks decoded for this stream (set once the model is loaded, before frames flow).</summary>
+    public Core.Model.ModelTasks Tasks { get; set; } = Core.Model.ModelTasks.All;
+
     public int Width { get; set; }
 
     public int Height { get; set; }

@@ -1,0 +1,15 @@
+namespace VideoMtl.Core.Model;
+
+/// <summary>
+/// The tasks a stream asks of the model, and those a model has. Detection is the base of every set: an object
+/// is a box; segmentation adds its mask, pose its keypoints.
+/// </summary>
+[Flags]
+public enum ModelTasks
+{
+    None = 0,
+    Detect = 1,
+    Segment = 2,
+    Pose = 4,
+    All = Detect | Segment | Pose,
+}

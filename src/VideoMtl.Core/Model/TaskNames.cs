@@ -1,0 +1,45 @@
+namespace VideoMtl.Core.Model;
+
+/// <summary>Task sets as users write them: <c>detect,segment,pose</c> (any order), or <c>all</c>.</summary>
+public static class TaskNames
+{
+    private static readonly (string Name, ModelTasks Task)[] Known = [("detect", ModelTasks.Detect), ("segment", ModelTasks.Segment), ("pose", ModelTasks.Pose)];
+
+    /// <summary>Every task name, in their order.</summary>
+    public static IReadOnlyList<string> All { get; } = [.. Known.Select(k => k.Name)];
+
+    /// <summary>
+    /// Parses a comma-separated list; detection is added to any set (the objects the masks and keypoints belong to).
+    /// </summary>
+    /// <param name="setting">How the user wrote the setting, for the message (e.g. "--tasks / Tasks").</param>
+    /// <exception cref="ArgumentException">An unknown or empty name, naming the setting and the known names.</exception>
+    public static ModelTasks Parse(string text, string setting)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var tasks = ModelTasks.None;
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (part.Equals("all", StringComparison.OrdinalIgnoreCase))
+            {
+                tasks |= ModelTasks.All;
+                continue;
+            }
+
+            var known = Array.Find(Known, k => k.Name.Equals(part, StringComparison.OrdinalIgnoreCase));
+            if (known.Name is null)
+            {
+                throw new ArgumentException($"{setting} '{text}': unknown task '{part}': use {string.Join(", ", All)} (comma-separated) or all");
+            }
+
+            tasks |= known.Task;
+        }
+
+        return tasks | ModelTasks.Detect;
+    }
+
+    /// <summary>The set as names, e.g. ["detect", "pose"].</summary>
+    public static IReadOnlyList<string> Names(ModelTasks tasks) => [.. Known.Where(k => tasks.HasFlag(k.Task)).Select(k => k.Name)];
+
+    /// <summary>The set as users write it, e.g. "detect,pose".</summary>
+    public static string Format(ModelTasks tasks) => string.Join(',', Names(tasks));
+}

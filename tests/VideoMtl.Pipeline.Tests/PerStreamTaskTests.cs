@@ -1,0 +1,64 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using VideoMtl.Core.Model;
+using VideoMtl.Pipeline.Sources;
+using VideoMtl.TestSupport;
+
+namespace VideoMtl.Pipeline.Tests;
+
+/// <summary>
+/// Streams with different task sets in one run, batched together: each stream's results carry only its tasks,
+/// and what it does compute is what the full set computes for the same frames.
+/// </summary>
+public sealed class PerStreamTaskTests(PipelineFixture fixture) : IClassFixture<PipelineFixture>
+{
+    [Fact]
+    public async Task Each_stream_gets_only_its_tasks_and_the_same_boxes_as_the_full_set()
+    {
+        using var output = new TemporaryDirectory();
+        var options = new PipelineOptions
+        {
+            // The same clip three times: a detect stream, a pose stream and one with the run's default (everything).
+            Sources = [SourceSpec.Parse("d=" + fixture.ClipA) with { Tasks = ModelTasks.Detect }, SourceSpec.Parse("all=" + fixture.ClipA), SourceSpec.Parse("p=" + fixture.ClipA) with { Tasks = TaskNames.Parse("pose", "test") }],
+            OutputDirectory = output.Path,
+            ModelPath = fixture.ModelPath,
+            IntraOpThreads = 2,
+            WriteVideo = false,
+            Tracking = new Core.Tracking.TrackerOptions { Enabled = false }, // each stream's objects straight from its decoder
+        };
+        var runner = new PipelineRunner(options, NullLoggerFactory.Instance);
+
+        var summary = await runner.RunAsync(default).WaitAsync(TimeSpan.FromSeconds(120));
+
+        Assert.Equal([ModelTasks.Detect, ModelTasks.All, ModelTasks.Detect | ModelTasks.Pose], summary.Streams.Select(s => s.Tasks));
+        var detect = Frames(output.File("d.ndjson"));
+        var all = Frames(output.File("all.ndjson"));
+        var pose = Frames(output.File("p.ndjson"));
+        Assert.Equal(24, detect.Count);
+        int masks = 0, keypoints = 0;
+        for (int f = 0; f < detect.Count; f++)
+        {
+            Assert.All(detect[f], o => Assert.True(o.Mask is null && o.Keypoints is null, "a detect stream has no masks and no keypoints"));
+            Assert.All(pose[f], o => Assert.Null(o.Mask));
+            // The detection head's objects come first in every set (unmatched poses are added after them).
+            Assert.Equal(detect[f].Select(o => o.Box), all[f].Take(detect[f].Count).Select(o => o.Box));
+            Assert.Equal(all[f].Select(o => o.Box), pose[f].Select(o => o.Box));
+            Assert.Equal(all[f].Select(o => o.Keypoints), pose[f].Select(o => o.Keypoints));
+            masks += all[f].Count(o => o.Mask is not null);
+            keypoints += pose[f].Count(o => o.Keypoints is not null);
+        }
+
+        Assert.True(masks > 0 && keypoints > 0, $"the full set has masks ({masks}) and the pose stream keypoints ({keypoints})");
+    }
+
+    private static List<List<(string Box, string? Mask, string? Keypoints)>> Frames(string path) =>
+        [.. File.ReadAllLines(path).Select(line =>
+        {
+            using var json = JsonDocument.Parse(line);
+            return json.RootElement.GetProperty("objects").EnumerateArray()
+                .Select(o => (o.GetProperty("box").GetRawText(), Nullable(o.GetProperty("mask")), Nullable(o.GetProperty("keypoints"))))
+                .ToList();
+        })];
+
+    private static string? Nullable(JsonElement e) => e.ValueKind == JsonValueKind.Null ? null : e.GetRawText();
+}

@@ -16,6 +16,8 @@ public sealed class ModelSession : IDisposable
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
     private readonly RunOptions _runOptions = new();
+    private readonly OrtValue _on = OrtValue.CreateTensorValueFromMemory(new[] { true }, []);
+    private readonly OrtValue _off = OrtValue.CreateTensorValueFromMemory(new[] { false }, []);
 
     private ModelSession(InferenceSession session, string source, IReadOnlyList<string> providers, string? fallbackReason)
     {
@@ -39,6 +41,15 @@ public sealed class ModelSession : IDisposable
     public IReadOnlyList<ModelNode> Inputs { get; }
 
     public IReadOnlyList<ModelNode> Outputs { get; }
+
+    /// <summary>
+    /// The model's task gates: boolean scalar inputs after the image (e.g. <c>run_pose</c>) that switch a task's
+    /// part of the network on or off for a run. A run given only the image runs every gated part.
+    /// </summary>
+    public IReadOnlyList<ModelNode> Gates => [.. Inputs.Skip(1).Where(i => i.ElementType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Bool)];
+
+    /// <summary>A gate's value, shared and never disposed by callers: on or off.</summary>
+    public OrtValue Gate(bool on) => on ? _on : _off;
 
     /// <summary>The model's metadata_props (VideoMtl's model contract, Ultralytics' export facts).</summary>
     public IReadOnlyDictionary<string, string> CustomMetadata { get; }
@@ -70,7 +81,23 @@ public sealed class ModelSession : IDisposable
     public IDisposableReadOnlyCollection<OrtValue> Run(IReadOnlyList<OrtValue> inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        return Ort.Run(_runOptions, _inputNames, [.. inputs], _outputNames);
+        return Ort.Run(_runOptions, _inputNames, WithGatesOn(inputs), _outputNames);
+    }
+
+    /// <summary>The inputs given, then every task gate not given, on.</summary>
+    private OrtValue[] WithGatesOn(IReadOnlyList<OrtValue> inputs)
+    {
+        if (inputs.Count >= _inputNames.Length)
+        {
+            return [.. inputs];
+        }
+
+        if (Inputs.Skip(inputs.Count).Any(i => i.ElementType != Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Bool))
+        {
+            throw new ArgumentException($"the model has {_inputNames.Length} inputs but {inputs.Count} values were given", nameof(inputs));
+        }
+
+        return [.. inputs, .. Enumerable.Repeat(_on, _inputNames.Length - inputs.Count)];
     }
 
     /// <summary>Runs the model into pre-allocated outputs (in <see cref="Outputs"/> order): ONNX Runtime allocates none.</summary>
@@ -83,13 +110,15 @@ public sealed class ModelSession : IDisposable
             throw new ArgumentException($"the model has {_outputNames.Length} outputs but {outputs.Count} values were given", nameof(outputs));
         }
 
-        Ort.Run(_runOptions, _inputNames, [.. inputs], _outputNames, [.. outputs]);
+        Ort.Run(_runOptions, _inputNames, WithGatesOn(inputs), _outputNames, [.. outputs]);
     }
 
     public void Dispose()
     {
         Ort.Dispose();
         _runOptions.Dispose();
+        _on.Dispose();
+        _off.Dispose();
     }
 
     private static ModelSession CreateCore(Func<SessionOptions, InferenceSession> create, string source, InferenceSessionOptions options, ILogger? logger)

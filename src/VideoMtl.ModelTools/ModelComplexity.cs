@@ -13,11 +13,19 @@ namespace VideoMtl.ModelTools;
 public static class ModelComplexity
 {
     /// <param name="side">The input side used when the model's input size is symbolic.</param>
-    public static double GigaFlops(byte[] modelBytes, int side = 640)
+    public static double GigaFlops(byte[] modelBytes, int side = 640) => Cost(modelBytes, side).Total;
+
+    /// <summary>
+    /// The whole model's GFLOPs and, for a model with task gates, the share behind each gate (by its input, e.g.
+    /// run_pose): what a batch that skips the task saves.
+    /// </summary>
+    public static ModelCost Cost(byte[] modelBytes, int side = 640)
     {
         ArgumentNullException.ThrowIfNull(modelBytes);
         var model = Proto.ModelProto.Parser.ParseFrom(modelBytes);
         var graph = model.Graph;
+        // Gated parts are measured in place (a convolution inside an If cannot be made a graph output).
+        var gated = TaskGates.Inline(graph);
         var weights = graph.Initializer.ToDictionary(t => t.Name, t => t.Dims.ToArray(), StringComparer.Ordinal);
         var convs = graph.Node.Where(n => n.OpType == "Conv" && n.Input.Count >= 2 && weights.ContainsKey(n.Input[1])).ToList();
         var outputs = graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
@@ -39,13 +47,22 @@ public static class ModelComplexity
         var names = convs.Select(c => c.Output[0]).ToList();
         using var results = session.Run(new RunOptions(), [graph.Input[0].Name], [input], names);
         double multiplyAdds = 0;
+        var behindGate = gated.Keys.ToDictionary(k => k, _ => 0.0, StringComparer.Ordinal);
         for (int i = 0; i < convs.Count; i++)
         {
             long[] w = weights[convs[i].Input[1]]; // [out, in / groups, kh, kw]
             long[] y = results[i].GetTensorTypeAndShape().Shape; // [1, out, h, w]
-            multiplyAdds += (double)w.Aggregate(1L, (a, b) => a * b) * y[2] * y[3];
+            double conv = (double)w.Aggregate(1L, (a, b) => a * b) * y[2] * y[3];
+            multiplyAdds += conv;
+            foreach (var (flag, outputsBehind) in gated)
+            {
+                if (outputsBehind.Contains(convs[i].Output[0]))
+                {
+                    behindGate[flag] += conv;
+                }
+            }
         }
 
-        return 2 * multiplyAdds / 1e9;
+        return new ModelCost(2 * multiplyAdds / 1e9, behindGate.ToDictionary(p => p.Key, p => 2 * p.Value / 1e9, StringComparer.Ordinal));
     }
 }

@@ -102,6 +102,9 @@ public sealed partial class MultiTaskModelBuilder
         }
 
         var composite = GraphComposer.Compose(heads, "videomtl_multitask");
+        // The pose network and the mask prototypes behind task gates: a batch nobody wants them for skips them.
+        var gates = TaskGates.Apply(composite.Graph);
+        _logger?.LogInformation("task gates: {Gates}", string.Join(", ", gates));
         var tasks = sources.Select(s => s.Task).ToList();
         int classes = CompleteMetadata(metadata, tasks, request.Float16);
         foreach (var (key, value) in metadata.OrderBy(p => p.Key, StringComparer.Ordinal))
@@ -113,7 +116,10 @@ public sealed partial class MultiTaskModelBuilder
         var verification = Verify(compositeBytes, heads, standalone, originals, request.VerifyImages);
         if (request.Float16)
         {
+            // The conversion works on one flat graph: the gates come off for it and go back on after.
+            TaskGates.Inline(composite.Graph);
             int converted = Float16Converter.Convert(composite.Graph);
+            TaskGates.Apply(composite.Graph);
             _logger?.LogInformation("float16: {Count} tensors converted", converted);
             byte[] halfBytes = composite.ToByteArray();
             verification = VerifyFloat16(compositeBytes, halfBytes, verification, request.VerifyImages, classes);

@@ -136,6 +136,8 @@ public static class SharedModelComposer
                 },
             },
         });
+        // The keypoint branch and the mask prototypes behind task gates: the trunk always runs, a head only when asked.
+        TaskGates.Apply(graph);
         foreach (var (key, value) in (metadata ?? new Dictionary<string, string>()).OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             result.MetadataProps.Add(new Proto.StringStringEntryProto { Key = key, Value = value });

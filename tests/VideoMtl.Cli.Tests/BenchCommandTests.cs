@@ -33,6 +33,26 @@ public sealed class BenchCommandTests : IClassFixture<InferCommandTests.BuiltMod
     }
 
     [Fact]
+    public void Task_sets_report_their_flops_and_ceilings_and_detect_computes_less()
+    {
+        var (exit, stdout, stderr) = CliProcess.Run(null, "bench", "--source", TestData.VtestAvi, "--model", _model.Path, "--tasks", "detect", "--tasks", "all", "--frames", "8", "--json", "-");
+        Assert.True(exit == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        var rows = json.RootElement.GetProperty("rows").EnumerateArray().ToList();
+        Assert.Equal(["detect", "detect,segment,pose"], rows.Select(r => r.GetProperty("tasks").GetString()));
+        Assert.True(json.RootElement.GetProperty("gated").GetBoolean());
+        double detect = rows[0].GetProperty("giga_flops").GetDouble(), all = rows[1].GetProperty("giga_flops").GetDouble();
+        Assert.InRange(all, 20, 22);
+        Assert.InRange(detect / all, 0.35, 0.55); // the segmentation network without its prototypes
+        Assert.All(rows, r => Assert.True(r.GetProperty("frames_per_second").GetDouble() > 0));
+        Assert.Equal(4, stderr.Split('\n').Count(l => l.StartsWith("bench: bare Run loop", StringComparison.Ordinal)));
+
+        (exit, _, stderr) = CliProcess.Run(null, "bench", "--model", _model.Path, "--tasks", "depth");
+        Assert.Equal(1, exit);
+        Assert.Equal("error: --tasks 'depth': unknown task 'depth': use detect, segment, pose (comma-separated) or all", stderr.Trim());
+    }
+
+    [Fact]
     public void A_short_bench_reports_every_figure_as_json()
     {
         var (exit, stdout, stderr) = CliProcess.Run(null, "bench", "--source", TestData.VtestAvi, "--model", _model.Path, "--frames", "16", "--no-batching", "--json", "-");

@@ -14,6 +14,8 @@ public sealed class BuiltModelFixture : IDisposable
         Path = _directory.File("mt.onnx");
         Result = CompositeModel.Build(Path);
         Model = Proto.ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path));
+        Ungated = Model.Clone();
+        TaskGates.Inline(Ungated.Graph);
     }
 
     public string Path { get; }
@@ -21,6 +23,9 @@ public sealed class BuiltModelFixture : IDisposable
     public ModelBuildResult Result { get; }
 
     internal Proto.ModelProto Model { get; }
+
+    /// <summary>The built model with its task gates inlined: the graph the builder's surgery made (the gates have their own tests).</summary>
+    internal Proto.ModelProto Ungated { get; }
 
     public void Dispose() => _directory.Dispose();
 }

@@ -23,13 +23,13 @@ public sealed class MultiTaskModelBuilderTests
     [Fact]
     public void No_quantized_operator_is_left_and_every_conv_is_float()
     {
-        var ops = _built.Model.Graph.Node.Select(n => n.OpType).ToList();
+        var ops = _built.Ungated.Graph.Node.Select(n => n.OpType).ToList();
         Assert.DoesNotContain("ConvInteger", ops);
         Assert.DoesNotContain("DynamicQuantizeLinear", ops);
         Assert.DoesNotContain("Cast", ops);
         Assert.Equal(76 + 73, ops.Count(o => o == "Conv"));
         Assert.Equal(149, _built.Result.ConvIntegerRewritten);
-        Assert.All(_built.Model.Graph.Initializer, t => Assert.NotEqual(OnnxTensors.UInt8, t.DataType));
+        Assert.All(_built.Ungated.Graph.Initializer, t => Assert.NotEqual(OnnxTensors.UInt8, t.DataType));
     }
 
     [Theory]
@@ -39,7 +39,7 @@ public sealed class MultiTaskModelBuilderTests
     {
         var source = Proto.ModelProto.Parser.ParseFrom(File.ReadAllBytes(TestData.Model(file)));
         var init = source.Graph.Initializer.ToDictionary(t => t.Name);
-        var built = _built.Model.Graph.Initializer.ToDictionary(t => t.Name);
+        var built = _built.Ungated.Graph.Initializer.ToDictionary(t => t.Name);
         int checkedLayers = 0;
         foreach (string quantized in init.Keys.Where(k => k.EndsWith(".weight_quantized", StringComparison.Ordinal)))
         {
@@ -67,7 +67,7 @@ public sealed class MultiTaskModelBuilderTests
     [Fact]
     public void Batch_is_symbolic_and_bias_reshapes_are_untouched()
     {
-        var graph = _built.Model.Graph;
+        var graph = _built.Ungated.Graph;
         Assert.Equal("batch", graph.Input.Single().Type.TensorType.Shape.Dim[0].DimParam);
         Assert.All(graph.Output, o => Assert.Equal("batch", o.Type.TensorType.Shape.Dim[0].DimParam));
         var index = new OnnxGraphIndex(graph);
@@ -99,7 +99,7 @@ public sealed class MultiTaskModelBuilderTests
     [Fact]
     public void Heads_are_prefixed_and_nothing_collides()
     {
-        var graph = _built.Model.Graph;
+        var graph = _built.Ungated.Graph;
         var names = graph.Node.Select(n => n.Name).Where(n => n.Length > 0).ToList();
         Assert.Equal(names.Count, names.Distinct().Count());
         Assert.All(names, n => Assert.True(n.StartsWith("seg/", StringComparison.Ordinal) || n.StartsWith("pose/", StringComparison.Ordinal), n));
@@ -115,7 +115,7 @@ public sealed class MultiTaskModelBuilderTests
     public void Every_initializer_is_read_by_some_node()
     {
         // An unread initializer is dead weight in the file and a warning at every ONNX Runtime session load.
-        var graph = _built.Model.Graph;
+        var graph = _built.Ungated.Graph;
         var read = graph.Node.SelectMany(n => n.Input).ToHashSet(StringComparer.Ordinal);
         Assert.DoesNotContain(graph.Initializer, t => !read.Contains(t.Name));
     }
@@ -191,7 +191,7 @@ public sealed class MultiTaskModelBuilderTests
         }
 
         Assert.All(model.Graph.Initializer.Where(t => t.Name.EndsWith(".weight", StringComparison.Ordinal)), t => Assert.Equal(OnnxTensors.Float16, t.DataType));
-        Assert.Equal(1, model.Graph.Input.Single().Type.TensorType.ElemType);
+        Assert.Equal(1, model.Graph.Input[0].Type.TensorType.ElemType);
         Assert.All(model.Graph.Output, o => Assert.Equal(1, o.Type.TensorType.ElemType));
         Assert.Equal("Cast", index.Producers["seg_boxes"].OpType);
 

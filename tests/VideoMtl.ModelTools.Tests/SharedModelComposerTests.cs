@@ -60,6 +60,7 @@ public sealed class SharedModelComposerTests
         using var session = new InferenceSession(shared);
         Assert.Equal(["pose", "seg_boxes", "seg_protos"], session.OutputNames.Order());
         var graph = global::Onnx.ModelProto.Parser.ParseFrom(shared).Graph;
+        Assert.Equal(["run_segment", "run_pose"], TaskGates.Inline(graph).Keys); // the keypoint branch and the prototypes are gated
         Assert.All(graph.Node, n => Assert.True(n.Name.Length == 0 || n.Name.StartsWith("trunk/", StringComparison.Ordinal) || n.Name.StartsWith("kpt/", StringComparison.Ordinal), n.Name));
         Assert.Equal(9, graph.Node.Count(n => n.Name.StartsWith("kpt/", StringComparison.Ordinal) && n.OpType == "Conv"));
     }
@@ -68,7 +69,8 @@ public sealed class SharedModelComposerTests
     {
         using var session = new InferenceSession(model);
         using var value = OrtValue.CreateTensorValueFromMemory(input, [batch, 3, 640, 640]);
-        using var outputs = session.Run(new RunOptions(), session.InputNames, [value], session.OutputNames);
+        using var inputs = new GateInputs(session, value);
+        using var outputs = session.Run(new RunOptions(), session.InputNames, inputs.Values, session.OutputNames);
         return session.OutputNames.Select((n, i) => (n, outputs[i].GetTensorDataAsSpan<float>().ToArray())).ToDictionary(p => p.n, p => p.Item2);
     }
 

@@ -51,6 +51,38 @@ public sealed class PerStreamTaskTests(PipelineFixture fixture) : IClassFixture<
         Assert.True(masks > 0 && keypoints > 0, $"the full set has masks ({masks}) and the pose stream keypoints ({keypoints})");
     }
 
+    [Fact]
+    public async Task A_run_of_detect_streams_never_runs_the_pose_network_or_the_mask_prototypes()
+    {
+        using var output = new TemporaryDirectory();
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var options = new PipelineOptions
+        {
+            Sources = [SourceSpec.Parse("a=" + fixture.ClipA), SourceSpec.Parse("b=" + fixture.ClipB)],
+            Tasks = ModelTasks.Detect,
+            OutputDirectory = output.Path,
+            ModelPath = fixture.ModelPath,
+            IntraOpThreads = 2,
+            WriteVideo = false,
+        };
+        var runner = new PipelineRunner(options, NullLoggerFactory.Instance, registry: registry);
+
+        var summary = await runner.RunAsync(default).WaitAsync(TimeSpan.FromSeconds(120));
+
+        long batches = summary.BatchSizes.Sum();
+        Assert.True(batches > 0);
+        string scrape = registry.Scrape();
+        Assert.Equal(batches, Value(scrape, "videomtl_head_runs_total{task=\"detect\"}"));
+        Assert.Equal(0, Value(scrape, "videomtl_head_runs_total{task=\"pose\"}"));
+        Assert.Equal(0, Value(scrape, "videomtl_head_runs_total{task=\"segment\"}"));
+        Assert.Equal(batches, Value(scrape, "videomtl_head_skipped_total{reason=\"not_asked\",task=\"pose\"}"));
+        Assert.Equal(batches, Value(scrape, "videomtl_head_skipped_total{reason=\"not_asked\",task=\"segment\"}"));
+        Assert.Equal(40, summary.FramesProcessed);
+    }
+
+    private static double Value(string scrape, string series) =>
+        scrape.Split('\n').Where(l => l.StartsWith(series + " ", StringComparison.Ordinal)).Select(l => double.Parse(l[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture)).SingleOrDefault();
+
     private static List<List<(string Box, string? Mask, string? Keypoints)>> Frames(string path) =>
         [.. File.ReadAllLines(path).Select(line =>
         {

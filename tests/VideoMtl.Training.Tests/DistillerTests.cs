@@ -42,7 +42,8 @@ public sealed class DistillerTests
         {
             using var session = new InferenceSession(bytes);
             using var value = OrtValue.CreateTensorValueFromMemory(input, [1, 3, 640, 640]);
-            using var results = session.Run(new RunOptions(), session.InputNames, [value], names);
+            using var inputs = new GateInputs(session, value);
+            using var results = session.Run(new RunOptions(), session.InputNames, inputs.Values, names);
             return [.. results.Select(r => r.GetTensorDataAsSpan<float>().ToArray())];
         }
 

@@ -82,7 +82,8 @@ public sealed class KeypointBranchLevelTests
     {
         using var session = new InferenceSession(model);
         using var value = OrtValue.CreateTensorValueFromMemory(input, [1, 3, 640, 640]);
-        using var outputs = session.Run(new RunOptions(), session.InputNames, [value], names);
+        using var inputs = new GateInputs(session, value);
+        using var outputs = session.Run(new RunOptions(), session.InputNames, inputs.Values, names);
         return [.. outputs.Select(o => o.GetTensorDataAsSpan<float>().ToArray())];
     }
 }

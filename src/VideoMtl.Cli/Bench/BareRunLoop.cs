@@ -14,7 +14,8 @@ namespace VideoMtl.Cli.Bench;
 internal static class BareRunLoop
 {
     /// <returns>Frames per second over the timed runs (after three untimed warm-up runs).</returns>
-    public static double Measure(string modelPath, InferenceSessionOptions sessionOptions, string source, int batch, int frames)
+    /// <param name="tasks">The tasks every frame asks for: a part of the model behind a gate of another task does not run.</param>
+    public static double Measure(string modelPath, InferenceSessionOptions sessionOptions, string source, int batch, int frames, ModelTasks tasks = ModelTasks.All)
     {
         using var model = MultiTaskModel.Load(modelPath, sessionOptions);
         int length = model.Letterbox.TensorLength;
@@ -30,16 +31,17 @@ internal static class BareRunLoop
         }
 
         using var tensor = OrtValue.CreateTensorValueFromMemory(input, [batch, 3, model.Description.InputHeight, model.Description.InputWidth]);
+        OrtValue[] inputs = [tensor, .. model.Gates.Select(g => model.Session.Gate(tasks.HasFlag(g.Task)))];
         for (int i = 0; i < 3; i++)
         {
-            model.Session.Run([tensor]).Dispose(); // warm-up: the first runs allocate and plan
+            model.Session.Run(inputs).Dispose(); // warm-up: the first runs allocate and plan
         }
 
         int iterations = Math.Max(2, (frames + batch - 1) / batch);
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < iterations; i++)
         {
-            model.Session.Run([tensor]).Dispose();
+            model.Session.Run(inputs).Dispose();
         }
 
         return iterations * batch / clock.Elapsed.TotalSeconds;

@@ -29,10 +29,11 @@ internal static class BenchCommand
         var json = new Option<string?>("--json") { Description = "Also write the figures as JSON to this file (- for stdout instead of the tables)" };
         var live = new Option<int>("--live") { Description = "Instead: N live feeds of the video (HTTP MJPEG on 127.0.0.1) for --live-duration; end-to-end latency per stream against the batch inference time" };
         var compare = new Option<string?>("--compare") { Description = "Instead: the inference ceiling of this model against --model's (bare Run loops, A B B A), with each one's GFLOPs" };
+        var tasks = new Option<string[]>("--tasks") { Description = "Instead: per task set (repeat: --tasks detect --tasks all), its GFLOPs and inference ceiling with only its parts of the model run" };
         var liveDuration = new Option<string>("--live-duration") { Description = "How long the --live run lasts: 60s, 5m", DefaultValueFactory = _ => "60s" };
         var command = new Command("bench", "Measure the inference ceiling, decode, the pipeline (sinks on/off), stage times, allocations and batching in one run")
         {
-            source, model, device, frames, threads, maxBatch, spinning, videoPreset, noBatching, json, live, liveDuration, compare,
+            source, model, device, frames, threads, maxBatch, spinning, videoPreset, noBatching, json, live, liveDuration, compare, tasks,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -72,6 +73,45 @@ internal static class BenchCommand
             if (liveStreams != 0)
             {
                 return await LiveAsync(options, liveStreams, parse.GetValue(liveDuration)!, jsonPath, loggerFactory, output, stop.Token).ConfigureAwait(false);
+            }
+
+            if (parse.GetValue(tasks) is { Length: > 0 } taskSets)
+            {
+                List<Core.Model.ModelTasks> sets;
+                try
+                {
+                    sets = [.. taskSets.Select(t => Core.Model.TaskNames.Parse(t, "--tasks"))];
+                }
+                catch (ArgumentException e)
+                {
+                    throw new UserError(e.Message, e);
+                }
+
+                TaskSetReport taskReport;
+                try
+                {
+                    taskReport = await Task.Run(() => TaskSetComparison.Run(options, sets, Console.Error, stop.Token), CancellationToken.None).WaitAsync(stop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
+                {
+                    Console.Error.WriteLine("bench: stopped before the end: no figures");
+                    return 0;
+                }
+
+                string taskFigures = JsonSerializer.Serialize(taskReport, LiveJson);
+                if (jsonPath == "-")
+                {
+                    output.WriteLine(taskFigures);
+                    return 0;
+                }
+
+                TaskSetComparison.WriteTable(taskReport, output);
+                if (jsonPath is not null)
+                {
+                    await File.WriteAllTextAsync(jsonPath, taskFigures + "\n", CancellationToken.None).ConfigureAwait(false);
+                }
+
+                return 0;
             }
 
             if (parse.GetValue(compare) is { } other)

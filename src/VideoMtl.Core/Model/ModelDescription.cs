@@ -59,7 +59,10 @@ public sealed record ModelDescription
         }
 
         var tasks = tasksText.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        var input = session.Inputs.Count == 1 ? session.Inputs[0] : throw new InvalidDataException($"{source} must have exactly one input, it has {session.Inputs.Count}");
+        // One image input, then optionally task gates (boolean scalars: run_segment, run_pose).
+        var input = session.Inputs.Count == 1 + session.Gates.Count
+            ? session.Inputs[0]
+            : throw new InvalidDataException($"{source} must have one image input (and task gates after it), it has {session.Inputs.Count} inputs");
         if (input.ElementType != TensorElementType.Float || input.Shape.Count != 4 || input.Shape[1] != 3 || input.Shape[2] <= 0 || input.Shape[3] <= 0)
         {
             throw new InvalidDataException($"{source}: input {input} must be float[batch,3,H,W] with a fixed H and W");

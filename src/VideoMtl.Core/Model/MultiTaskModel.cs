@@ -28,7 +28,20 @@ public sealed class MultiTaskModel : IDisposable
         ObjectsOutput = names.IndexOf(description.HasSegmentation ? "seg_boxes" : "det_boxes");
         ProtosOutput = names.IndexOf("seg_protos");
         PoseOutput = names.IndexOf("pose");
+        // In the session's input order, so the gates can follow the image in a plain Run.
+        Gates = [.. session.Gates.Select(g => (g.Name, g.Name switch
+        {
+            "run_segment" => ModelTasks.Segment,
+            "run_pose" => ModelTasks.Pose,
+            _ => throw new InferenceException($"{session.Source}: unknown task gate input '{g.Name}' (known: run_segment, run_pose)"),
+        }))];
     }
+
+    /// <summary>
+    /// The model's task gates (inputs run_segment, run_pose; see the model contract): a batch that no frame asks a
+    /// gated task of runs without that part of the network. Empty for a model built without gates.
+    /// </summary>
+    public IReadOnlyList<(string Input, ModelTasks Task)> Gates { get; }
 
     public ModelSession Session { get; }
 

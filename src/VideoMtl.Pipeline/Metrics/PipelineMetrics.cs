@@ -35,6 +35,8 @@ public sealed class PipelineMetrics
     private readonly Counter _objects;
     private readonly Histogram.Child[] _stageDuration;
     private readonly Histogram _batchSize;
+    private readonly Counter _headRuns;
+    private readonly Counter _headSkipped;
 
     // Label names are declared in alphabetical order: the exposition then reads exactly as it did before
     // prometheus-net (the hand-written exporter sorted them), so recorded queries and greps keep working.
@@ -62,6 +64,12 @@ public sealed class PipelineMetrics
         var stages = factory.CreateHistogram("videomtl_stage_duration_seconds", "Time per frame (per batch for inference) in each stage", ["stage"], new HistogramConfiguration { Buckets = SecondsBuckets });
         _stageDuration = StageNames.Select(s => stages.WithLabels(s)).ToArray();
         _batchSize = factory.CreateHistogram("videomtl_inference_batch_size", "Frames per inference call", new HistogramConfiguration { Buckets = BatchSizeBuckets });
+        _headRuns = factory.CreateCounter("videomtl_head_runs_total", "Inference calls (batches) that ran a task's part of the model, by task", ["task"]);
+        _headSkipped = factory.CreateCounter("videomtl_head_skipped_total", "Inference calls (batches) that skipped a task's part of the model, by task and reason (not_asked: no frame of the batch asked for it)", ["reason", "task"]);
+        foreach (string task in Core.Model.TaskNames.All)
+        {
+            _headRuns.WithLabels(task);
+        }
 
         // Counters start at 0 for every known label set, so rate() and alerts work before the first event
         // (a series that appears only with its first drop is invisible to "is anything dropping?").
@@ -133,6 +141,12 @@ public sealed class PipelineMetrics
         };
         child.Inc(count);
     }
+
+    /// <summary>A task's part of the model ran for a batch (detection always does).</summary>
+    public void HeadRan(string task) => _headRuns.WithLabels(task).Inc();
+
+    /// <summary>A task's part of the model was skipped for a batch.</summary>
+    public void HeadSkipped(string task, string reason) => _headSkipped.WithLabels(reason, task).Inc();
 
     public void BatchRan(int size, double seconds)
     {

@@ -133,6 +133,44 @@ internal sealed class InferenceWorker(
         return _binding;
     }
 
+    /// <summary>
+    /// A gated part of the model runs only when a frame of the batch asks for its task (the union of the streams'
+    /// task sets): a batch of detect streams skips the pose network and the mask prototypes.
+    /// </summary>
+    private void BindGates(OrtIoBinding binding)
+    {
+        var wanted = Core.Model.ModelTasks.Detect;
+        foreach (var packet in _batch)
+        {
+            wanted |= packet.Stream.Tasks;
+        }
+
+        metrics.HeadRan("detect");
+        foreach (var (input, task) in model.Gates)
+        {
+            bool on = wanted.HasFlag(task);
+            binding.BindInput(input, model.Session.Gate(on));
+            string name = Core.Model.TaskNames.Format(task);
+            if (on)
+            {
+                metrics.HeadRan(name);
+            }
+            else
+            {
+                metrics.HeadSkipped(name, "not_asked");
+            }
+        }
+
+        // Without gates every part runs: counted as run when a frame asked for it.
+        foreach (var task in new[] { Core.Model.ModelTasks.Segment, Core.Model.ModelTasks.Pose })
+        {
+            if (model.Description.Tasks.HasFlag(task) && !model.Gates.Any(g => g.Task == task))
+            {
+                metrics.HeadRan(Core.Model.TaskNames.Format(task));
+            }
+        }
+    }
+
     private void Run()
     {
         long started = Stopwatch.GetTimestamp();
@@ -150,6 +188,7 @@ internal sealed class InferenceWorker(
 
         var binding = Binding();
         binding.BindInput(model.Session.Inputs[0].Name, tensor);
+        BindGates(binding);
         model.Session.Ort.RunWithBinding(_runOptions, binding);
         Interlocked.Increment(ref _outputsAlive);
         _outputsDisposed ??= () => Interlocked.Decrement(ref _outputsAlive);

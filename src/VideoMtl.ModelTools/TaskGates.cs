@@ -1,0 +1,234 @@
+using Proto = global::Onnx;
+
+namespace VideoMtl.ModelTools;
+
+/// <summary>
+/// Makes a task's work skippable inside one model: the nodes only a task's output needs (the composite's pose
+/// network, a shared model's keypoint branch, the mask prototypes) move into the then-branch of an ONNX <c>If</c>
+/// whose condition is a boolean input (<c>run_pose</c>, <c>run_segment</c>); its else-branch yields an empty
+/// tensor. ONNX Runtime runs only the branch taken, so a batch that no stream wants poses for skips the pose
+/// network entirely (asking <c>Run</c> for fewer outputs skips nothing: every node still runs). The nodes are
+/// moved, not changed: what a taken branch computes is what the model computed before.
+/// </summary>
+internal static class TaskGates
+{
+    /// <summary>Gated outputs and their condition inputs (the model contract: inputs named run_TASK, bool scalars).</summary>
+    public static IReadOnlyList<(string Output, string Flag)> Gates { get; } = [("seg_protos", "run_segment"), ("pose", "run_pose")];
+
+    private const int Bool = 9;
+
+    /// <summary>Gates every output of <see cref="Gates"/> the graph has; returns the flags added.</summary>
+    public static IReadOnlyList<string> Apply(Proto.GraphProto graph)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        var added = new List<string>();
+        foreach (var (output, flag) in Gates)
+        {
+            var declared = graph.Output.FirstOrDefault(o => o.Name == output);
+            if (declared is null || graph.Input.Any(i => i.Name == flag))
+            {
+                continue;
+            }
+
+            var mine = Needed(graph, [output]);
+            var theirs = Needed(graph, graph.Output.Select(o => o.Name).Where(n => n != output));
+            var exclusive = Enumerable.Range(0, graph.Node.Count).Where(i => mine.Contains(i) && !theirs.Contains(i)).ToList();
+            if (exclusive.Count == 0)
+            {
+                continue;
+            }
+
+            string inner = output + "/then";
+            var then = new Proto.GraphProto { Name = $"{flag}_then" };
+            var moved = exclusive.Select(i => graph.Node[i]).ToList();
+            var producedHere = moved.SelectMany(n => n.Output).ToHashSet(StringComparer.Ordinal);
+            foreach (var node in moved)
+            {
+                var copy = node.Clone();
+                for (int o = 0; o < copy.Output.Count; o++)
+                {
+                    if (copy.Output[o] == output)
+                    {
+                        copy.Output[o] = inner;
+                    }
+                }
+
+                then.Node.Add(copy);
+            }
+
+            // Weights only the moved nodes read go with them: a subgraph's own initializers are constants to ONNX
+            // Runtime (pre-packed, the same kernels as before), values from the outer scope are not.
+            var readElsewhere = graph.Node.Where((_, i) => !exclusive.Contains(i)).SelectMany(ReadValues).ToHashSet(StringComparer.Ordinal);
+            readElsewhere.UnionWith(graph.Output.Select(o => o.Name));
+            var readHere = moved.SelectMany(ReadValues).ToHashSet(StringComparer.Ordinal);
+            foreach (var initializer in graph.Initializer.Where(t => readHere.Contains(t.Name) && !readElsewhere.Contains(t.Name)).ToList())
+            {
+                graph.Initializer.Remove(initializer);
+                then.Initializer.Add(initializer);
+            }
+
+            // Shapes known for the moved values go with them: the outer graph no longer defines those names.
+            foreach (var info in graph.ValueInfo.Where(v => producedHere.Contains(v.Name)).ToList())
+            {
+                graph.ValueInfo.Remove(info);
+                then.ValueInfo.Add(info);
+            }
+
+            then.Output.Add(new Proto.ValueInfoProto { Name = inner, Type = FloatTensor() });
+            var empty = new Proto.TensorProto { Name = output + "/empty", DataType = OnnxTensors.Float };
+            empty.Dims.Add(EmptyShape(declared));
+            var otherwise = new Proto.GraphProto { Name = $"{flag}_else" };
+            otherwise.Node.Add(new Proto.NodeProto
+            {
+                OpType = "Constant",
+                Name = $"{flag}/empty",
+                Output = { output + "/else" },
+                Attribute = { new Proto.AttributeProto { Name = "value", Type = Proto.AttributeProto.Types.AttributeType.Tensor, T = empty } },
+            });
+            otherwise.Output.Add(new Proto.ValueInfoProto { Name = output + "/else", Type = FloatTensor() });
+
+            var gate = new Proto.NodeProto
+            {
+                OpType = "If",
+                Name = $"{flag}/if",
+                Input = { flag },
+                Output = { output },
+                Attribute =
+                {
+                    new Proto.AttributeProto { Name = "then_branch", Type = Proto.AttributeProto.Types.AttributeType.Graph, G = then },
+                    new Proto.AttributeProto { Name = "else_branch", Type = Proto.AttributeProto.Types.AttributeType.Graph, G = otherwise },
+                },
+            };
+
+            // The If goes where the last moved node was: everything the branch reads from outside is defined by then.
+            int last = exclusive[^1];
+            for (int i = exclusive.Count - 1; i >= 0; i--)
+            {
+                graph.Node.RemoveAt(exclusive[i]);
+            }
+
+            graph.Node.Insert(last - (exclusive.Count - 1), gate);
+            graph.Input.Add(new Proto.ValueInfoProto
+            {
+                Name = flag,
+                Type = new Proto.TypeProto { TensorType = new Proto.TypeProto.Types.Tensor { ElemType = Bool, Shape = new Proto.TensorShapeProto() } },
+            });
+
+            // Skipped, the output has no rows: its batch dimension is its own, not the input's.
+            if (declared.Type?.TensorType?.Shape is { Dim.Count: > 0 } shape)
+            {
+                shape.Dim[0] = new Proto.TensorShapeProto.Types.Dimension { DimParam = $"{output}_rows" };
+            }
+
+            added.Add(flag);
+        }
+
+        return added;
+    }
+
+    /// <summary>
+    /// The inverse of <see cref="Apply"/>: every gate's then-branch back in the graph in place of its If, the flags
+    /// gone. Returns, per flag, the outputs of the nodes that were gated (to cost a task's share of the model).
+    /// </summary>
+    public static IReadOnlyDictionary<string, IReadOnlySet<string>> Inline(Proto.GraphProto graph)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        var gated = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal);
+        for (int i = 0; i < graph.Node.Count; i++)
+        {
+            var node = graph.Node[i];
+            if (node.OpType != "If" || node.Input.Count != 1 || !Gates.Any(g => g.Flag == node.Input[0]))
+            {
+                continue;
+            }
+
+            var then = node.Attribute.First(a => a.Name == "then_branch").G;
+            string inner = then.Output[0].Name;
+            graph.Node.RemoveAt(i);
+            int at = i;
+            foreach (var moved in then.Node)
+            {
+                var copy = moved.Clone();
+                for (int o = 0; o < copy.Output.Count; o++)
+                {
+                    if (copy.Output[o] == inner)
+                    {
+                        copy.Output[o] = node.Output[0];
+                    }
+                }
+
+                graph.Node.Insert(at++, copy);
+            }
+
+            graph.ValueInfo.Add(then.ValueInfo);
+            graph.Initializer.Add(then.Initializer);
+            gated[node.Input[0]] = then.Node.SelectMany(n => n.Output).Select(o => o == inner ? node.Output[0] : o).ToHashSet(StringComparer.Ordinal);
+            var flagInput = graph.Input.First(v => v.Name == node.Input[0]);
+            graph.Input.Remove(flagInput);
+            // Always computed again: the output's rows are the batch's.
+            if (graph.Output.FirstOrDefault(o => o.Name == node.Output[0])?.Type?.TensorType?.Shape is { Dim.Count: > 0 } shape
+                && graph.Input[0].Type?.TensorType?.Shape is { Dim.Count: > 0 } inputShape)
+            {
+                shape.Dim[0] = inputShape.Dim[0].Clone();
+            }
+            i = at - 1;
+        }
+
+        return gated;
+    }
+
+    /// <summary>Indices of the nodes the given outputs need (backwards through producers).</summary>
+    private static HashSet<int> Needed(Proto.GraphProto graph, IEnumerable<string> outputs)
+    {
+        var producer = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < graph.Node.Count; i++)
+        {
+            foreach (string o in graph.Node[i].Output)
+            {
+                producer[o] = i;
+            }
+        }
+
+        var needed = new HashSet<int>();
+        var pending = new Stack<string>(outputs);
+        while (pending.TryPop(out string? value))
+        {
+            if (producer.TryGetValue(value, out int node) && needed.Add(node))
+            {
+                foreach (string input in graph.Node[node].Input)
+                {
+                    pending.Push(input);
+                }
+
+                // Values a subgraph reads from this scope count as the node's inputs too.
+                foreach (var attribute in graph.Node[node].Attribute.Where(a => a.G is not null))
+                {
+                    foreach (string read in attribute.G.Node.SelectMany(n => n.Input))
+                    {
+                        pending.Push(read);
+                    }
+                }
+            }
+        }
+
+        return needed;
+    }
+
+    /// <summary>The values a node reads: its inputs, and what its subgraphs read from outside them.</summary>
+    private static IEnumerable<string> ReadValues(Proto.NodeProto node) =>
+        node.Input.Concat(node.Attribute.Where(a => a.G is not null).SelectMany(a => a.G.Node.SelectMany(n => n.Input)));
+
+    /// <summary>[0, the rest of the declared shape] when it is known, else [0].</summary>
+    private static IEnumerable<long> EmptyShape(Proto.ValueInfoProto output)
+    {
+        var dims = output.Type?.TensorType?.Shape?.Dim;
+        if (dims is null || dims.Count == 0 || dims.Skip(1).Any(d => !d.HasDimValue))
+        {
+            return [0];
+        }
+
+        return [0, .. dims.Skip(1).Select(d => d.DimValue)];
+    }
+
+    private static Proto.TypeProto FloatTensor() => new() { TensorType = new Proto.TypeProto.Types.Tensor { ElemType = OnnxTensors.Float } };
+}

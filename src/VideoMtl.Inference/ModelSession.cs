@@ -16,8 +16,6 @@ public sealed class ModelSession : IDisposable
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
     private readonly RunOptions _runOptions = new();
-    private readonly OrtValue _on = OrtValue.CreateTensorValueFromMemory(new[] { true }, []);
-    private readonly OrtValue _off = OrtValue.CreateTensorValueFromMemory(new[] { false }, []);
 
     private ModelSession(InferenceSession session, string source, IReadOnlyList<string> providers, string? fallbackReason)
     {
@@ -43,13 +41,10 @@ public sealed class ModelSession : IDisposable
     public IReadOnlyList<ModelNode> Outputs { get; }
 
     /// <summary>
-    /// The model's task gates: boolean scalar inputs after the image (e.g. <c>run_pose</c>) that switch a task's
-    /// part of the network on or off for a run. A run given only the image runs every gated part.
+    /// The model's task gates: int64 inputs after the image (e.g. <c>pose_rows</c>) listing the batch rows a task's
+    /// part of the network runs for (none: skipped). A run given only the image runs every part for every row.
     /// </summary>
-    public IReadOnlyList<ModelNode> Gates => [.. Inputs.Skip(1).Where(i => i.ElementType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Bool)];
-
-    /// <summary>A gate's value, shared and never disposed by callers: on or off.</summary>
-    public OrtValue Gate(bool on) => on ? _on : _off;
+    public IReadOnlyList<ModelNode> Gates => [.. Inputs.Skip(1).Where(i => i.ElementType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64)];
 
     /// <summary>The model's metadata_props (VideoMtl's model contract, Ultralytics' export facts).</summary>
     public IReadOnlyDictionary<string, string> CustomMetadata { get; }
@@ -81,24 +76,38 @@ public sealed class ModelSession : IDisposable
     public IDisposableReadOnlyCollection<OrtValue> Run(IReadOnlyList<OrtValue> inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        return Ort.Run(_runOptions, _inputNames, WithGatesOn(inputs), _outputNames);
+        using var rows = EveryRow(inputs);
+        return Ort.Run(_runOptions, _inputNames, WithGates(inputs, rows), _outputNames);
     }
 
-    /// <summary>The inputs given, then every task gate not given, on.</summary>
-    private OrtValue[] WithGatesOn(IReadOnlyList<OrtValue> inputs)
+    /// <summary>Rows 0..n-1 of the image batch: every gated part for every image.</summary>
+    public static OrtValue Rows(ReadOnlySpan<long> rows) => OrtValue.CreateTensorValueFromMemory(rows.ToArray(), [rows.Length]);
+
+    /// <summary>For a run given fewer inputs than the model has: every row of the image batch, for each gate not given.</summary>
+    private OrtValue? EveryRow(IReadOnlyList<OrtValue> inputs)
     {
-        if (inputs.Count >= _inputNames.Length)
+        if (inputs.Count >= _inputNames.Length || inputs.Count == 0)
         {
-            return [.. inputs];
+            return null;
         }
 
-        if (Inputs.Skip(inputs.Count).Any(i => i.ElementType != Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Bool))
+        if (Inputs.Skip(inputs.Count).Any(i => i.ElementType != Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64))
         {
             throw new ArgumentException($"the model has {_inputNames.Length} inputs but {inputs.Count} values were given", nameof(inputs));
         }
 
-        return [.. inputs, .. Enumerable.Repeat(_on, _inputNames.Length - inputs.Count)];
+        long batch = inputs[0].GetTensorTypeAndShape().Shape[0];
+        var all = new long[batch];
+        for (int i = 0; i < all.Length; i++)
+        {
+            all[i] = i;
+        }
+
+        return OrtValue.CreateTensorValueFromMemory(all, [batch]);
     }
+
+    private OrtValue[] WithGates(IReadOnlyList<OrtValue> inputs, OrtValue? rows) =>
+        rows is null ? [.. inputs] : [.. inputs, .. Enumerable.Repeat(rows, _inputNames.Length - inputs.Count)];
 
     /// <summary>Runs the model into pre-allocated outputs (in <see cref="Outputs"/> order): ONNX Runtime allocates none.</summary>
     public void Run(IReadOnlyList<OrtValue> inputs, IReadOnlyList<OrtValue> outputs)
@@ -110,15 +119,14 @@ public sealed class ModelSession : IDisposable
             throw new ArgumentException($"the model has {_outputNames.Length} outputs but {outputs.Count} values were given", nameof(outputs));
         }
 
-        Ort.Run(_runOptions, _inputNames, WithGatesOn(inputs), _outputNames, [.. outputs]);
+        using var rows = EveryRow(inputs);
+        Ort.Run(_runOptions, _inputNames, WithGates(inputs, rows), _outputNames, [.. outputs]);
     }
 
     public void Dispose()
     {
         Ort.Dispose();
         _runOptions.Dispose();
-        _on.Dispose();
-        _off.Dispose();
     }
 
     private static ModelSession CreateCore(Func<SessionOptions, InferenceSession> create, string source, InferenceSessionOptions options, ILogger? logger)

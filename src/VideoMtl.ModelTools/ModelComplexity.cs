@@ -17,7 +17,7 @@ public static class ModelComplexity
 
     /// <summary>
     /// The whole model's GFLOPs and, for a model with task gates, the share behind each gate (by its input, e.g.
-    /// run_pose): what a batch that skips the task saves.
+    /// pose_rows): what a batch that skips the task saves.
     /// </summary>
     public static ModelCost Cost(byte[] modelBytes, int side = 640)
     {

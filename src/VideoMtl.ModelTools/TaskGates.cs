@@ -3,19 +3,18 @@ using Proto = global::Onnx;
 namespace VideoMtl.ModelTools;
 
 /// <summary>
-/// Makes a task's work skippable inside one model: the nodes only a task's output needs (the composite's pose
-/// network, a shared model's keypoint branch, the mask prototypes) move into the then-branch of an ONNX <c>If</c>
-/// whose condition is a boolean input (<c>run_pose</c>, <c>run_segment</c>); its else-branch yields an empty
-/// tensor. ONNX Runtime runs only the branch taken, so a batch that no stream wants poses for skips the pose
-/// network entirely (asking <c>Run</c> for fewer outputs skips nothing: every node still runs). The nodes are
-/// moved, not changed: what a taken branch computes is what the model computed before.
+/// Makes a task's work skippable inside one model, row by row: the nodes only a task's output needs (the
+/// composite's pose network, a shared model's keypoint branch, the mask prototypes) move into the then-branch of
+/// an ONNX <c>If</c>. An int64 input lists the batch rows that want the task (<c>pose_rows</c>,
+/// <c>segment_rows</c>); the branch first gathers those rows of every activation it reads and computes only them,
+/// so the task's output has one row per listed image, in the listed order. With no row listed the If takes its
+/// else-branch, an empty tensor, and the part is skipped entirely (asking <c>Run</c> for fewer outputs skips
+/// nothing: every node still runs). The nodes are moved, not changed: a row computes what it computed before.
 /// </summary>
 internal static class TaskGates
 {
-    /// <summary>Gated outputs and their condition inputs (the model contract: inputs named run_TASK, bool scalars).</summary>
-    public static IReadOnlyList<(string Output, string Flag)> Gates { get; } = [("seg_protos", "run_segment"), ("pose", "run_pose")];
-
-    private const int Bool = 9;
+    /// <summary>Gated outputs and their row inputs (the model contract: inputs named TASK_rows, int64 [rows]).</summary>
+    public static IReadOnlyList<(string Output, string Flag)> Gates { get; } = [("seg_protos", "segment_rows"), ("pose", "pose_rows")];
 
     /// <summary>Gates every output of <see cref="Gates"/> the graph has; returns the flags added.</summary>
     public static IReadOnlyList<string> Apply(Proto.GraphProto graph)
@@ -74,6 +73,34 @@ internal static class TaskGates
                 then.ValueInfo.Add(info);
             }
 
+            // Only the listed rows: every activation the branch reads from outside (the image, the trunk's maps)
+            // is gathered first, and the branch reads the gathered rows instead.
+            var constants = graph.Initializer.Select(t => t.Name).Concat(then.Initializer.Select(t => t.Name)).ToHashSet(StringComparer.Ordinal);
+            var outside = readHere.Where(v => v.Length > 0 && !producedHere.Contains(v) && !constants.Contains(v)).Order(StringComparer.Ordinal).ToList();
+            var gathered = outside.ToDictionary(v => v, v => $"{v}/{flag}", StringComparer.Ordinal);
+            foreach (var node in then.Node)
+            {
+                for (int i = 0; i < node.Input.Count; i++)
+                {
+                    if (gathered.TryGetValue(node.Input[i], out string? rows))
+                    {
+                        node.Input[i] = rows;
+                    }
+                }
+            }
+
+            for (int g = outside.Count - 1; g >= 0; g--)
+            {
+                then.Node.Insert(0, new Proto.NodeProto
+                {
+                    OpType = "Gather",
+                    Name = $"{flag}/gather/{outside[g]}",
+                    Input = { outside[g], flag },
+                    Output = { gathered[outside[g]] },
+                    Attribute = { new Proto.AttributeProto { Name = "axis", Type = Proto.AttributeProto.Types.AttributeType.Int, I = 0 } },
+                });
+            }
+
             then.Output.Add(new Proto.ValueInfoProto { Name = inner, Type = FloatTensor() });
             var empty = new Proto.TensorProto { Name = output + "/empty", DataType = OnnxTensors.Float };
             empty.Dims.Add(EmptyShape(declared));
@@ -91,7 +118,7 @@ internal static class TaskGates
             {
                 OpType = "If",
                 Name = $"{flag}/if",
-                Input = { flag },
+                Input = { $"{flag}/any" },
                 Output = { output },
                 Attribute =
                 {
@@ -107,17 +134,31 @@ internal static class TaskGates
                 graph.Node.RemoveAt(exclusive[i]);
             }
 
-            graph.Node.Insert(last - (exclusive.Count - 1), gate);
+            // The condition: any row listed (Size > 0), computed in the graph from the rows input.
+            int at = last - (exclusive.Count - 1);
+            graph.Node.Insert(at, gate);
+            graph.Node.Insert(at, new Proto.NodeProto { OpType = "Greater", Name = $"{flag}/any", Input = { $"{flag}/count", $"{flag}/zero" }, Output = { $"{flag}/any" } });
+            graph.Node.Insert(at, new Proto.NodeProto { OpType = "Size", Name = $"{flag}/count", Input = { flag }, Output = { $"{flag}/count" } });
+            var zero = new Proto.TensorProto { Name = $"{flag}/zero", DataType = OnnxTensors.Int64 };
+            zero.Int64Data.Add(0);
+            graph.Initializer.Add(zero);
             graph.Input.Add(new Proto.ValueInfoProto
             {
                 Name = flag,
-                Type = new Proto.TypeProto { TensorType = new Proto.TypeProto.Types.Tensor { ElemType = Bool, Shape = new Proto.TensorShapeProto() } },
+                Type = new Proto.TypeProto
+                {
+                    TensorType = new Proto.TypeProto.Types.Tensor
+                    {
+                        ElemType = OnnxTensors.Int64,
+                        Shape = new Proto.TensorShapeProto { Dim = { new Proto.TensorShapeProto.Types.Dimension { DimParam = flag } } },
+                    },
+                },
             });
 
-            // Skipped, the output has no rows: its batch dimension is its own, not the input's.
+            // One row per listed image: the output's first dimension is the rows input's, not the batch.
             if (declared.Type?.TensorType?.Shape is { Dim.Count: > 0 } shape)
             {
-                shape.Dim[0] = new Proto.TensorShapeProto.Types.Dimension { DimParam = $"{output}_rows" };
+                shape.Dim[0] = new Proto.TensorShapeProto.Types.Dimension { DimParam = flag };
             }
 
             added.Add(flag);
@@ -127,8 +168,9 @@ internal static class TaskGates
     }
 
     /// <summary>
-    /// The inverse of <see cref="Apply"/>: every gate's then-branch back in the graph in place of its If, the flags
-    /// gone. Returns, per flag, the outputs of the nodes that were gated (to cost a task's share of the model).
+    /// The inverse of <see cref="Apply"/>: every gate's then-branch back in the graph in place of its If (without the
+    /// row gathering), the rows inputs and conditions gone. Returns, per rows input, the outputs of the nodes that
+    /// were gated (to cost a task's share of the model).
     /// </summary>
     public static IReadOnlyDictionary<string, IReadOnlySet<string>> Inline(Proto.GraphProto graph)
     {
@@ -137,18 +179,29 @@ internal static class TaskGates
         for (int i = 0; i < graph.Node.Count; i++)
         {
             var node = graph.Node[i];
-            if (node.OpType != "If" || node.Input.Count != 1 || !Gates.Any(g => g.Flag == node.Input[0]))
+            string? flag = node.OpType == "If" && node.Input.Count == 1 ? Gates.Select(g => g.Flag).FirstOrDefault(f => node.Input[0] == $"{f}/any") : null;
+            if (flag is null)
             {
                 continue;
             }
 
             var then = node.Attribute.First(a => a.Name == "then_branch").G;
             string inner = then.Output[0].Name;
+            var ungathered = then.Node.Where(n => n.OpType == "Gather" && n.Name.StartsWith($"{flag}/gather/", StringComparison.Ordinal))
+                .ToDictionary(n => n.Output[0], n => n.Input[0], StringComparer.Ordinal);
             graph.Node.RemoveAt(i);
             int at = i;
-            foreach (var moved in then.Node)
+            foreach (var moved in then.Node.Where(n => !ungathered.ContainsKey(n.Output[0])))
             {
                 var copy = moved.Clone();
+                for (int o = 0; o < copy.Input.Count; o++)
+                {
+                    if (ungathered.TryGetValue(copy.Input[o], out string? original))
+                    {
+                        copy.Input[o] = original;
+                    }
+                }
+
                 for (int o = 0; o < copy.Output.Count; o++)
                 {
                     if (copy.Output[o] == inner)
@@ -162,15 +215,23 @@ internal static class TaskGates
 
             graph.ValueInfo.Add(then.ValueInfo);
             graph.Initializer.Add(then.Initializer);
-            gated[node.Input[0]] = then.Node.SelectMany(n => n.Output).Select(o => o == inner ? node.Output[0] : o).ToHashSet(StringComparer.Ordinal);
-            var flagInput = graph.Input.First(v => v.Name == node.Input[0]);
-            graph.Input.Remove(flagInput);
+            gated[flag] = then.Node.Where(n => !ungathered.ContainsKey(n.Output[0])).SelectMany(n => n.Output)
+                .Select(o => o == inner ? node.Output[0] : o).ToHashSet(StringComparer.Ordinal);
+            foreach (var condition in graph.Node.Where(n => n.Name == $"{flag}/count" || n.Name == $"{flag}/any").ToList())
+            {
+                graph.Node.Remove(condition);
+                at--;
+            }
+
+            graph.Initializer.Remove(graph.Initializer.First(t => t.Name == $"{flag}/zero"));
+            graph.Input.Remove(graph.Input.First(v => v.Name == flag));
             // Always computed again: the output's rows are the batch's.
             if (graph.Output.FirstOrDefault(o => o.Name == node.Output[0])?.Type?.TensorType?.Shape is { Dim.Count: > 0 } shape
                 && graph.Input[0].Type?.TensorType?.Shape is { Dim.Count: > 0 } inputShape)
             {
                 shape.Dim[0] = inputShape.Dim[0].Clone();
             }
+
             i = at - 1;
         }
 

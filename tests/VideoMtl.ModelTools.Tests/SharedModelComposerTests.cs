@@ -60,7 +60,7 @@ public sealed class SharedModelComposerTests
         using var session = new InferenceSession(shared);
         Assert.Equal(["pose", "seg_boxes", "seg_protos"], session.OutputNames.Order());
         var graph = global::Onnx.ModelProto.Parser.ParseFrom(shared).Graph;
-        Assert.Equal(["run_segment", "run_pose"], TaskGates.Inline(graph).Keys); // the keypoint branch and the prototypes are gated
+        Assert.Equal(["segment_rows", "pose_rows"], TaskGates.Inline(graph).Keys); // the keypoint branch and the prototypes are gated
         Assert.All(graph.Node, n => Assert.True(n.Name.Length == 0 || n.Name.StartsWith("trunk/", StringComparison.Ordinal) || n.Name.StartsWith("kpt/", StringComparison.Ordinal), n.Name));
         Assert.Equal(9, graph.Node.Count(n => n.Name.StartsWith("kpt/", StringComparison.Ordinal) && n.OpType == "Conv"));
     }

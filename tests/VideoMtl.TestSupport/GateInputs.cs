@@ -4,7 +4,7 @@ namespace VideoMtl.TestSupport;
 
 /// <summary>
 /// For tests that call ONNX Runtime's session directly: the image followed by every task gate of the model
-/// (its boolean inputs, e.g. run_pose) switched on, as <c>ModelSession.Run</c> does by itself.
+/// (its int64 rows inputs, e.g. pose_rows) listing every row, as <c>ModelSession.Run</c> does by itself.
 /// </summary>
 public sealed class GateInputs : IDisposable
 {
@@ -14,16 +14,17 @@ public sealed class GateInputs : IDisposable
     {
         ArgumentNullException.ThrowIfNull(session);
         Values = [image];
+        long batch = image.GetTensorTypeAndShape().Shape[0];
         foreach (string name in session.InputNames.Skip(1))
         {
-            if (session.InputMetadata[name].ElementDataType != Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Bool)
+            if (session.InputMetadata[name].ElementDataType != Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64)
             {
                 throw new InvalidOperationException($"input {name} is not a task gate");
             }
 
-            var on = OrtValue.CreateTensorValueFromMemory(new[] { true }, []);
-            _gates.Add(on);
-            Values.Add(on);
+            var every = OrtValue.CreateTensorValueFromMemory(Enumerable.Range(0, (int)batch).Select(i => (long)i).ToArray(), [batch]);
+            _gates.Add(every);
+            Values.Add(every);
         }
     }
 

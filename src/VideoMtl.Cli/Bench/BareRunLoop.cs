@@ -31,7 +31,11 @@ internal static class BareRunLoop
         }
 
         using var tensor = OrtValue.CreateTensorValueFromMemory(input, [batch, 3, model.Description.InputHeight, model.Description.InputWidth]);
-        OrtValue[] inputs = [tensor, .. model.Gates.Select(g => model.Session.Gate(tasks.HasFlag(g.Task)))];
+        // Every row, or none, of each gated part, as the pipeline binds them for a batch of streams with these tasks.
+        long[] all = [.. Enumerable.Range(0, batch).Select(i => (long)i)];
+        using var everyRow = ModelSession.Rows(all);
+        using var noRow = ModelSession.Rows([]);
+        OrtValue[] inputs = [tensor, .. model.Gates.Select(g => tasks.HasFlag(g.Task) ? everyRow : noRow)];
         for (int i = 0; i < 3; i++)
         {
             model.Session.Run(inputs).Dispose(); // warm-up: the first runs allocate and plan

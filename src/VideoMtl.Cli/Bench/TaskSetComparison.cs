@@ -59,12 +59,12 @@ internal static class TaskSetComparison
     {
         if (set.HasFlag(ModelTasks.Segment))
         {
-            yield return "run_segment";
+            yield return "segment_rows";
         }
 
         if (set.HasFlag(ModelTasks.Pose))
         {
-            yield return "run_pose";
+            yield return "pose_rows";
         }
     }
 }

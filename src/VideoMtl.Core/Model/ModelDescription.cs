@@ -59,7 +59,7 @@ public sealed record ModelDescription
         }
 
         var tasks = tasksText.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        // One image input, then optionally task gates (boolean scalars: run_segment, run_pose).
+        // One image input, then optionally task gates (int64 rows lists: segment_rows, pose_rows).
         var input = session.Inputs.Count == 1 + session.Gates.Count
             ? session.Inputs[0]
             : throw new InvalidDataException($"{source} must have one image input (and task gates after it), it has {session.Inputs.Count} inputs");

@@ -31,15 +31,16 @@ public sealed class MultiTaskModel : IDisposable
         // In the session's input order, so the gates can follow the image in a plain Run.
         Gates = [.. session.Gates.Select(g => (g.Name, g.Name switch
         {
-            "run_segment" => ModelTasks.Segment,
-            "run_pose" => ModelTasks.Pose,
-            _ => throw new InferenceException($"{session.Source}: unknown task gate input '{g.Name}' (known: run_segment, run_pose)"),
+            "segment_rows" => ModelTasks.Segment,
+            "pose_rows" => ModelTasks.Pose,
+            _ => throw new InferenceException($"{session.Source}: unknown task gate input '{g.Name}' (known: segment_rows, pose_rows)"),
         }))];
     }
 
     /// <summary>
-    /// The model's task gates (inputs run_segment, run_pose; see the model contract): a batch that no frame asks a
-    /// gated task of runs without that part of the network. Empty for a model built without gates.
+    /// The model's task gates (inputs segment_rows, pose_rows; see the model contract): a gated part of the network
+    /// runs only for the batch rows listed, and its output has one row per listed image. Empty for a model built
+    /// without gates.
     /// </summary>
     public IReadOnlyList<(string Input, ModelTasks Task)> Gates { get; }
 
@@ -112,11 +113,15 @@ public sealed class MultiTaskModel : IDisposable
 
     /// <summary>Decodes image <paramref name="image"/> of a batch of <paramref name="batch"/> straight from the run's outputs (no copy).</summary>
     /// <param name="tasks">What to decode: without segmentation no mask is made, without pose no keypoints are read.</param>
-    public void Decode(MultiTaskDecoder decoder, IReadOnlyList<OrtValue> outputs, int image, int batch, LetterboxGeometry geometry, Detections into, ModelTasks tasks = ModelTasks.All)
+    public void Decode(MultiTaskDecoder decoder, IReadOnlyList<OrtValue> outputs, int image, int batch, LetterboxGeometry geometry, Detections into, ModelTasks tasks = ModelTasks.All) =>
+        Decode(decoder, outputs, BatchPlace.Whole(image, batch), geometry, into, tasks);
+
+    /// <summary>As above, for an image whose gated outputs sit at the rows <paramref name="place"/> gives.</summary>
+    public void Decode(MultiTaskDecoder decoder, IReadOnlyList<OrtValue> outputs, BatchPlace place, LetterboxGeometry geometry, Detections into, ModelTasks tasks = ModelTasks.All)
     {
         ArgumentNullException.ThrowIfNull(decoder);
         ArgumentNullException.ThrowIfNull(outputs);
-        decoder.Decode(Slice(outputs, ObjectsOutput, image, batch), Protos(outputs, image, batch, tasks), Poses(outputs, image, batch, tasks), geometry, into);
+        decoder.Decode(Slice(outputs, ObjectsOutput, place.Image, place.Batch), Protos(outputs, place, tasks), Poses(outputs, place, tasks), geometry, into);
     }
 
     /// <summary>
@@ -128,27 +133,33 @@ public sealed class MultiTaskModel : IDisposable
     /// <returns>Milliseconds spent in the tracker.</returns>
     public double Decode(
         MultiTaskDecoder decoder, IReadOnlyList<OrtValue> outputs, int image, int batch, LetterboxGeometry geometry, Detections into, ObjectTracker tracker, double seconds,
+        ModelTasks tasks = ModelTasks.All) =>
+        Decode(decoder, outputs, BatchPlace.Whole(image, batch), geometry, into, tracker, seconds, tasks);
+
+    /// <summary>As above, for an image whose gated outputs sit at the rows <paramref name="place"/> gives.</summary>
+    public double Decode(
+        MultiTaskDecoder decoder, IReadOnlyList<OrtValue> outputs, BatchPlace place, LetterboxGeometry geometry, Detections into, ObjectTracker tracker, double seconds,
         ModelTasks tasks = ModelTasks.All)
     {
         ArgumentNullException.ThrowIfNull(decoder);
         ArgumentNullException.ThrowIfNull(outputs);
         ArgumentNullException.ThrowIfNull(tracker);
-        var objects = Slice(outputs, ObjectsOutput, image, batch);
-        decoder.DecodeObjects(objects, Poses(outputs, image, batch, tasks), geometry, into, tracker.LowScore);
+        var objects = Slice(outputs, ObjectsOutput, place.Image, place.Batch);
+        decoder.DecodeObjects(objects, Poses(outputs, place, tasks), geometry, into, tracker.LowScore);
         long started = Stopwatch.GetTimestamp();
         tracker.Update(into, seconds);
         double trackMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        decoder.Finish(objects, Protos(outputs, image, batch, tasks), geometry, into, tracker.Kept);
+        decoder.Finish(objects, Protos(outputs, place, tasks), geometry, into, tracker.Kept);
         return trackMs;
     }
 
     // A task not asked for is decoded from nothing: the decoder makes no masks without prototypes and reads no
     // keypoints without the pose head's rows.
-    private ReadOnlySpan<float> Protos(IReadOnlyList<OrtValue> outputs, int image, int batch, ModelTasks tasks) =>
-        tasks.HasFlag(ModelTasks.Segment) ? Slice(outputs, ProtosOutput, image, batch) : [];
+    private ReadOnlySpan<float> Protos(IReadOnlyList<OrtValue> outputs, BatchPlace place, ModelTasks tasks) =>
+        tasks.HasFlag(ModelTasks.Segment) && place.SegmentRow >= 0 ? Slice(outputs, ProtosOutput, place.SegmentRow, place.SegmentRows) : [];
 
-    private ReadOnlySpan<float> Poses(IReadOnlyList<OrtValue> outputs, int image, int batch, ModelTasks tasks) =>
-        tasks.HasFlag(ModelTasks.Pose) ? Slice(outputs, PoseOutput, image, batch) : [];
+    private ReadOnlySpan<float> Poses(IReadOnlyList<OrtValue> outputs, BatchPlace place, ModelTasks tasks) =>
+        tasks.HasFlag(ModelTasks.Pose) && place.PoseRow >= 0 ? Slice(outputs, PoseOutput, place.PoseRow, place.PoseRows) : [];
 
     public void Dispose() => Session.Dispose();
 

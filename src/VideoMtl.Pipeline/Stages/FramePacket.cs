@@ -58,7 +58,8 @@ public sealed class FramePacket
 
     public BatchOutputs? Batch { get; set; }
 
-    public int BatchIndex { get; set; }
+    /// <summary>Where this frame's results are in its batch's outputs (its row, and its rows in the gated outputs).</summary>
+    public Core.Model.BatchPlace Place { get; set; }
 
     public double DecodeMs { get; set; }
 

@@ -23,6 +23,9 @@ internal sealed class InferenceWorker(
 {
     private readonly List<FramePacket> _batch = new(options.MaxBatch);
     private readonly OrtValue?[] _inputs = new OrtValue?[options.MaxBatch + 1];
+    // Per task gate: the batch rows that want the task, and a value over the first k of them for each k.
+    private readonly long[]?[] _rowBuffers = new long[]?[model.Gates.Count];
+    private readonly OrtValue?[,] _rowValues = new OrtValue?[model.Gates.Count, options.MaxBatch + 1];
     // A failed run surfaces as an exception with ONNX Runtime's message (reported once by the supervision);
     // its own log line for the same failure, e.g. "Exiting due to terminate flag" after an abort, would be noise.
     private readonly RunOptions _runOptions = new() { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
@@ -103,6 +106,11 @@ internal sealed class InferenceWorker(
             tensor?.Dispose();
         }
 
+        foreach (var rows in _rowValues)
+        {
+            rows?.Dispose();
+        }
+
         _pinned?.Dispose(); // after the tensors it allocated
     }
 
@@ -134,24 +142,32 @@ internal sealed class InferenceWorker(
     }
 
     /// <summary>
-    /// A gated part of the model runs only when a frame of the batch asks for its task (the union of the streams'
-    /// task sets): a batch of detect streams skips the pose network and the mask prototypes.
+    /// A gated part of the model runs only for the frames of the batch whose stream asks for its task: its rows
+    /// input lists them (none: the part is skipped), and each frame learns its row in the gated outputs. A batch of
+    /// detect streams skips the pose network and the mask prototypes; a mixed batch runs them for its other frames only.
     /// </summary>
     private void BindGates(OrtIoBinding binding)
     {
-        var wanted = Core.Model.ModelTasks.Detect;
-        foreach (var packet in _batch)
+        int count = _batch.Count;
+        int segmentRows = count, poseRows = count;
+        for (int g = 0; g < model.Gates.Count; g++)
         {
-            wanted |= packet.Stream.Tasks;
-        }
+            var (input, task) = model.Gates[g];
+            var rows = _rowBuffers[g] ??= new long[options.MaxBatch];
+            int k = 0;
+            for (int i = 0; i < count; i++)
+            {
+                if (_batch[i].Stream.Tasks.HasFlag(task))
+                {
+                    rows[k++] = i;
+                }
+            }
 
-        metrics.HeadRan("detect");
-        foreach (var (input, task) in model.Gates)
-        {
-            bool on = wanted.HasFlag(task);
-            binding.BindInput(input, model.Session.Gate(on));
+            // Over the worker's own buffer, one value per row count, made once (the rows are rewritten per batch).
+            var value = _rowValues[g, k] ??= OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, rows.AsMemory(0, k), [k]);
+            binding.BindInput(input, value);
             string name = Core.Model.TaskNames.Format(task);
-            if (on)
+            if (k > 0)
             {
                 metrics.HeadRan(name);
             }
@@ -159,15 +175,36 @@ internal sealed class InferenceWorker(
             {
                 metrics.HeadSkipped(name, "not_asked");
             }
+
+            if (task == Core.Model.ModelTasks.Segment)
+            {
+                segmentRows = k;
+            }
+            else
+            {
+                poseRows = k;
+            }
         }
 
-        // Without gates every part runs: counted as run when a frame asked for it.
+        metrics.HeadRan("detect");
+        // Without gates every part runs for every frame.
         foreach (var task in new[] { Core.Model.ModelTasks.Segment, Core.Model.ModelTasks.Pose })
         {
             if (model.Description.Tasks.HasFlag(task) && !model.Gates.Any(g => g.Task == task))
             {
                 metrics.HeadRan(Core.Model.TaskNames.Format(task));
             }
+        }
+
+        int segmentRow = 0, poseRow = 0;
+        bool segmentGated = model.Gates.Any(g => g.Task == Core.Model.ModelTasks.Segment);
+        bool poseGated = model.Gates.Any(g => g.Task == Core.Model.ModelTasks.Pose);
+        for (int i = 0; i < count; i++)
+        {
+            var tasks = _batch[i].Stream.Tasks;
+            int segment = !segmentGated ? i : tasks.HasFlag(Core.Model.ModelTasks.Segment) ? segmentRow++ : -1;
+            int pose = !poseGated ? i : tasks.HasFlag(Core.Model.ModelTasks.Pose) ? poseRow++ : -1;
+            _batch[i].Place = new Core.Model.BatchPlace(i, count, segment, segmentRows, pose, poseRows);
         }
     }
 
@@ -197,7 +234,6 @@ internal sealed class InferenceWorker(
         for (int i = 0; i < count; i++)
         {
             _batch[i].Batch = outputs;
-            _batch[i].BatchIndex = i;
             _batch[i].InferenceMs = elapsed;
         }
 

@@ -41,13 +41,13 @@ internal sealed class PostprocessWorker(
                 if (options.Tracking.Enabled)
                 {
                     var tracker = _trackers[packet.Stream.Index] ??= new ObjectTracker(options.Tracking, options.Decoder.Confidence);
-                    packet.TrackMs = model.Decode(decoder, batch.Outputs, packet.BatchIndex, batch.BatchSize, packet.Geometry, packet.Detections, tracker, TrackingClock(packet), packet.Stream.Tasks);
+                    packet.TrackMs = model.Decode(decoder, batch.Outputs, packet.Place, packet.Geometry, packet.Detections, tracker, TrackingClock(packet), packet.Stream.Tasks);
                     metrics.Tracked(packet.Stream, tracker.ActiveTracks, tracker.TracksStarted);
                     packet.Stream.TracksActive = tracker.ActiveTracks;
                 }
                 else
                 {
-                    model.Decode(decoder, batch.Outputs, packet.BatchIndex, batch.BatchSize, packet.Geometry, packet.Detections, packet.Stream.Tasks);
+                    model.Decode(decoder, batch.Outputs, packet.Place, packet.Geometry, packet.Detections, packet.Stream.Tasks);
                 }
 
                 packet.Batch = null;

@@ -26,6 +26,11 @@ internal sealed class InferenceWorker(
     // Per task gate: the batch rows that want the task, and a value over the first k of them for each k.
     private readonly long[]?[] _rowBuffers = new long[]?[model.Gates.Count];
     private readonly OrtValue?[,] _rowValues = new OrtValue?[model.Gates.Count, options.MaxBatch + 1];
+    private readonly string[] _gateTaskNames = [.. model.Gates.Select(g => Core.Model.TaskNames.Format(g.Task))];
+    private readonly string[] _ungatedTasks = [.. new[] { Core.Model.ModelTasks.Segment, Core.Model.ModelTasks.Pose }
+        .Where(t => model.Description.Tasks.HasFlag(t) && !model.Gates.Any(g => g.Task == t)).Select(Core.Model.TaskNames.Format)];
+    private readonly bool _segmentGated = model.Gates.Any(g => g.Task == Core.Model.ModelTasks.Segment);
+    private readonly bool _poseGated = model.Gates.Any(g => g.Task == Core.Model.ModelTasks.Pose);
     // A failed run surfaces as an exception with ONNX Runtime's message (reported once by the supervision);
     // its own log line for the same failure, e.g. "Exiting due to terminate flag" after an abort, would be noise.
     private readonly RunOptions _runOptions = new() { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
@@ -149,6 +154,13 @@ internal sealed class InferenceWorker(
     private void BindGates(OrtIoBinding binding)
     {
         int count = _batch.Count;
+        metrics.HeadRan("detect");
+        foreach (string always in _ungatedTasks)
+        {
+            metrics.HeadRan(always); // a part without a gate runs for every frame
+        }
+
+        // Without a gate a part's rows are the batch's (BatchPlace.Whole); with one, the frames that ask.
         int segmentRows = count, poseRows = count;
         for (int g = 0; g < model.Gates.Count; g++)
         {
@@ -164,16 +176,14 @@ internal sealed class InferenceWorker(
             }
 
             // Over the worker's own buffer, one value per row count, made once (the rows are rewritten per batch).
-            var value = _rowValues[g, k] ??= OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, rows.AsMemory(0, k), [k]);
-            binding.BindInput(input, value);
-            string name = Core.Model.TaskNames.Format(task);
+            binding.BindInput(input, _rowValues[g, k] ??= OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, rows.AsMemory(0, k), [k]));
             if (k > 0)
             {
-                metrics.HeadRan(name);
+                metrics.HeadRan(_gateTaskNames[g]);
             }
             else
             {
-                metrics.HeadSkipped(name, "not_asked");
+                metrics.HeadSkipped(_gateTaskNames[g], "not_asked");
             }
 
             if (task == Core.Model.ModelTasks.Segment)
@@ -186,24 +196,13 @@ internal sealed class InferenceWorker(
             }
         }
 
-        metrics.HeadRan("detect");
-        // Without gates every part runs for every frame.
-        foreach (var task in new[] { Core.Model.ModelTasks.Segment, Core.Model.ModelTasks.Pose })
-        {
-            if (model.Description.Tasks.HasFlag(task) && !model.Gates.Any(g => g.Task == task))
-            {
-                metrics.HeadRan(Core.Model.TaskNames.Format(task));
-            }
-        }
-
+        // Each frame's row in a gated output: its rank among the frames listed, in batch order as the gather takes them.
         int segmentRow = 0, poseRow = 0;
-        bool segmentGated = model.Gates.Any(g => g.Task == Core.Model.ModelTasks.Segment);
-        bool poseGated = model.Gates.Any(g => g.Task == Core.Model.ModelTasks.Pose);
         for (int i = 0; i < count; i++)
         {
             var tasks = _batch[i].Stream.Tasks;
-            int segment = !segmentGated ? i : tasks.HasFlag(Core.Model.ModelTasks.Segment) ? segmentRow++ : -1;
-            int pose = !poseGated ? i : tasks.HasFlag(Core.Model.ModelTasks.Pose) ? poseRow++ : -1;
+            int segment = !_segmentGated ? i : tasks.HasFlag(Core.Model.ModelTasks.Segment) ? segmentRow++ : -1;
+            int pose = !_poseGated ? i : tasks.HasFlag(Core.Model.ModelTasks.Pose) ? poseRow++ : -1;
             _batch[i].Place = new Core.Model.BatchPlace(i, count, segment, segmentRows, pose, poseRows);
         }
     }

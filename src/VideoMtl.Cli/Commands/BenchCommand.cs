@@ -87,60 +87,12 @@ internal static class BenchCommand
                     throw new UserError(e.Message, e);
                 }
 
-                TaskSetReport taskReport;
-                try
-                {
-                    taskReport = await Task.Run(() => TaskSetComparison.Run(options, sets, Console.Error, stop.Token), CancellationToken.None).WaitAsync(stop.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
-                {
-                    Console.Error.WriteLine("bench: stopped before the end: no figures");
-                    return 0;
-                }
-
-                string taskFigures = JsonSerializer.Serialize(taskReport, LiveJson);
-                if (jsonPath == "-")
-                {
-                    output.WriteLine(taskFigures);
-                    return 0;
-                }
-
-                TaskSetComparison.WriteTable(taskReport, output);
-                if (jsonPath is not null)
-                {
-                    await File.WriteAllTextAsync(jsonPath, taskFigures + "\n", CancellationToken.None).ConfigureAwait(false);
-                }
-
-                return 0;
+                return await MeasureAndReportAsync(() => TaskSetComparison.Run(options, sets, Console.Error, stop.Token), TaskSetComparison.WriteTable, jsonPath, output, stop.Token).ConfigureAwait(false);
             }
 
             if (parse.GetValue(compare) is { } other)
             {
-                ComparisonReport comparison;
-                try
-                {
-                    comparison = await Task.Run(() => ModelComparison.Run(options, other, Console.Error, stop.Token), CancellationToken.None).WaitAsync(stop.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
-                {
-                    Console.Error.WriteLine("bench: stopped before the end: no figures");
-                    return 0;
-                }
-
-                string figures = JsonSerializer.Serialize(comparison, LiveJson);
-                if (jsonPath == "-")
-                {
-                    output.WriteLine(figures);
-                    return 0;
-                }
-
-                ModelComparison.WriteTable(comparison, output);
-                if (jsonPath is not null)
-                {
-                    await File.WriteAllTextAsync(jsonPath, figures + "\n", CancellationToken.None).ConfigureAwait(false);
-                }
-
-                return 0;
+                return await MeasureAndReportAsync(() => ModelComparison.Run(options, other, Console.Error, stop.Token), ModelComparison.WriteTable, jsonPath, output, stop.Token).ConfigureAwait(false);
             }
 
             BenchReport report;
@@ -175,6 +127,39 @@ internal static class BenchCommand
     }
 
     /// <summary><c>bench --live N</c>: the live-latency run only.</summary>
+    /// <summary>
+    /// A side-by-side measurement (models, task sets): run on a pool thread, then its table, or its JSON on stdout
+    /// (<c>--json -</c>) or also in a file. A stop ends it with exit 0 and no figures (half of one compares nothing).
+    /// </summary>
+    private static async Task<int> MeasureAndReportAsync<T>(Func<T> measure, Action<T, TextWriter> writeTable, string? jsonPath, TextWriter output, CancellationToken stop)
+    {
+        T report;
+        try
+        {
+            report = await Task.Run(measure, CancellationToken.None).WaitAsync(stop).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("bench: stopped before the end: no figures");
+            return 0;
+        }
+
+        string figures = JsonSerializer.Serialize(report, LiveJson);
+        if (jsonPath == "-")
+        {
+            output.WriteLine(figures);
+            return 0;
+        }
+
+        writeTable(report, output);
+        if (jsonPath is not null)
+        {
+            await File.WriteAllTextAsync(jsonPath, figures + "\n", CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
     private static async Task<int> LiveAsync(BenchOptions options, int streams, string duration, string? jsonPath, ILoggerFactory loggerFactory, TextWriter output, CancellationToken stop)
     {
         if (streams is < 1 or > 64)

@@ -24,7 +24,11 @@ public sealed class ModelSession : IDisposable
         ExecutionProviders = providers;
         ProviderFallbackReason = fallbackReason;
         Inputs = Nodes(session.InputNames, session.InputMetadata);
-        Outputs = Nodes(session.OutputNames, session.OutputMetadata);
+        var outputs = Nodes(session.OutputNames, session.OutputMetadata);
+        // The gates' "which rows were computed" outputs are for the pipeline's placement only: a plain Run returns
+        // the model's results, as it did before gates.
+        RowOutputs = [.. outputs.Where(IsRowOutput)];
+        Outputs = [.. outputs.Where(o => !IsRowOutput(o))];
         _inputNames = [.. Inputs.Select(n => n.Name)];
         _outputNames = [.. Outputs.Select(n => n.Name)];
         CustomMetadata = session.ModelMetadata.CustomMetadataMap;
@@ -40,11 +44,20 @@ public sealed class ModelSession : IDisposable
 
     public IReadOnlyList<ModelNode> Outputs { get; }
 
+    /// <summary>The gates' outputs listing the rows each gated part computed (<c>TASK_rows_used</c>), after <see cref="Outputs"/> when bound.</summary>
+    public IReadOnlyList<ModelNode> RowOutputs { get; }
+
+    private static bool IsRowOutput(ModelNode output) =>
+        output.ElementType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64 && output.Name.EndsWith("_rows_used", StringComparison.Ordinal);
+
     /// <summary>
     /// The model's task gates: int64 inputs after the image (e.g. <c>pose_rows</c>) listing the batch rows a task's
     /// part of the network runs for (none: skipped). A run given only the image runs every part for every row.
     /// </summary>
-    public IReadOnlyList<ModelNode> Gates => [.. Inputs.Skip(1).Where(i => i.ElementType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64)];
+    public IReadOnlyList<ModelNode> Gates => [.. Inputs.Skip(1).Where(i => i.ElementType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64 && !i.Name.EndsWith("_auto_rows", StringComparison.Ordinal))];
+
+    /// <summary>Gates' auto inputs (<c>TASK_auto_rows</c>, and the shared <c>auto_threshold</c>), empty for a model without them.</summary>
+    public IReadOnlyList<ModelNode> AutoInputs => [.. Inputs.Skip(1).Where(i => i.Name.EndsWith("_auto_rows", StringComparison.Ordinal) || i.Name == "auto_threshold")];
 
     /// <summary>The model's metadata_props (VideoMtl's model contract, Ultralytics' export facts).</summary>
     public IReadOnlyDictionary<string, string> CustomMetadata { get; }
@@ -76,38 +89,55 @@ public sealed class ModelSession : IDisposable
     public IDisposableReadOnlyCollection<OrtValue> Run(IReadOnlyList<OrtValue> inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        using var rows = EveryRow(inputs);
-        return Ort.Run(_runOptions, _inputNames, WithGates(inputs, rows), _outputNames);
+        using var gates = new DefaultGates(this, inputs);
+        return Ort.Run(_runOptions, _inputNames, gates.Inputs, _outputNames);
     }
 
-    /// <summary>Rows 0..n-1 of the image batch: every gated part for every image.</summary>
+    /// <summary>A rows input over <paramref name="rows"/> (copied).</summary>
     public static OrtValue Rows(ReadOnlySpan<long> rows) => OrtValue.CreateTensorValueFromMemory(rows.ToArray(), [rows.Length]);
 
-    /// <summary>For a run given fewer inputs than the model has: every row of the image batch, for each gate not given.</summary>
-    private OrtValue? EveryRow(IReadOnlyList<OrtValue> inputs)
+    /// <summary>
+    /// The inputs given, then for each task gate not given its default: every row listed (<c>TASK_rows</c>), no row
+    /// offered for auto selection (<c>TASK_auto_rows</c>), a threshold of 1 (<c>auto_threshold</c>): everything computed
+    /// for every image, as a model without gates would.
+    /// </summary>
+    private sealed class DefaultGates : IDisposable
     {
-        if (inputs.Count >= _inputNames.Length || inputs.Count == 0)
+        private readonly List<OrtValue> _made = [];
+
+        public DefaultGates(ModelSession session, IReadOnlyList<OrtValue> given)
         {
-            return null;
+            Inputs = [.. given];
+            if (given.Count >= session._inputNames.Length || given.Count == 0)
+            {
+                return;
+            }
+
+            long batch = given[0].GetTensorTypeAndShape().Shape[0];
+            foreach (var input in session.Inputs.Skip(given.Count))
+            {
+                OrtValue value = input.ElementType switch
+                {
+                    Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64 when input.Name.EndsWith("_auto_rows", StringComparison.Ordinal) => Rows([]),
+                    Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64 => Rows([.. Enumerable.Range(0, (int)batch).Select(i => (long)i)]),
+                    Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float when input.Shape.Count == 0 => OrtValue.CreateTensorValueFromMemory(new float[] { 1 }, []),
+                    _ => throw new ArgumentException($"the model has {session._inputNames.Length} inputs but {given.Count} values were given", nameof(given)),
+                };
+                _made.Add(value);
+                Inputs.Add(value);
+            }
         }
 
-        if (Inputs.Skip(inputs.Count).Any(i => i.ElementType != Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64))
-        {
-            throw new ArgumentException($"the model has {_inputNames.Length} inputs but {inputs.Count} values were given", nameof(inputs));
-        }
+        public List<OrtValue> Inputs { get; }
 
-        long batch = inputs[0].GetTensorTypeAndShape().Shape[0];
-        var all = new long[batch];
-        for (int i = 0; i < all.Length; i++)
+        public void Dispose()
         {
-            all[i] = i;
+            foreach (var value in _made)
+            {
+                value.Dispose();
+            }
         }
-
-        return OrtValue.CreateTensorValueFromMemory(all, [batch]);
     }
-
-    private OrtValue[] WithGates(IReadOnlyList<OrtValue> inputs, OrtValue? rows) =>
-        rows is null ? [.. inputs] : [.. inputs, .. Enumerable.Repeat(rows, _inputNames.Length - inputs.Count)];
 
     /// <summary>Runs the model into pre-allocated outputs (in <see cref="Outputs"/> order): ONNX Runtime allocates none.</summary>
     public void Run(IReadOnlyList<OrtValue> inputs, IReadOnlyList<OrtValue> outputs)
@@ -119,8 +149,8 @@ public sealed class ModelSession : IDisposable
             throw new ArgumentException($"the model has {_outputNames.Length} outputs but {outputs.Count} values were given", nameof(outputs));
         }
 
-        using var rows = EveryRow(inputs);
-        Ort.Run(_runOptions, _inputNames, WithGates(inputs, rows), _outputNames, [.. outputs]);
+        using var gates = new DefaultGates(this, inputs);
+        Ort.Run(_runOptions, _inputNames, gates.Inputs, _outputNames, [.. outputs]);
     }
 
     public void Dispose()

@@ -38,6 +38,7 @@ internal static class TaskGates
             }
 
             string inner = output + "/then";
+            string used = $"{flag}_used"; // the rows computed: the listed ones, then the auto rows that qualified
             var then = new Proto.GraphProto { Name = $"{flag}_then" };
             var moved = exclusive.Select(i => graph.Node[i]).ToList();
             var producedHere = moved.SelectMany(n => n.Output).ToHashSet(StringComparer.Ordinal);
@@ -95,7 +96,7 @@ internal static class TaskGates
                 {
                     OpType = "Gather",
                     Name = $"{flag}/gather/{outside[g]}",
-                    Input = { outside[g], flag },
+                    Input = { outside[g], used },
                     Output = { gathered[outside[g]] },
                     Attribute = { new Proto.AttributeProto { Name = "axis", Type = Proto.AttributeProto.Types.AttributeType.Int, I = 0 } },
                 });
@@ -127,33 +128,29 @@ internal static class TaskGates
                 },
             };
 
-            // The If goes where the last moved node was: everything the branch reads from outside is defined by then.
-            int last = exclusive[^1];
             for (int i = exclusive.Count - 1; i >= 0; i--)
             {
                 graph.Node.RemoveAt(exclusive[i]);
             }
 
-            // The condition: any row listed (Size > 0), computed in the graph from the rows input.
-            int at = last - (exclusive.Count - 1);
-            graph.Node.Insert(at, gate);
-            graph.Node.Insert(at, new Proto.NodeProto { OpType = "Greater", Name = $"{flag}/any", Input = { $"{flag}/count", $"{flag}/zero" }, Output = { $"{flag}/any" } });
-            graph.Node.Insert(at, new Proto.NodeProto { OpType = "Size", Name = $"{flag}/count", Input = { flag }, Output = { $"{flag}/count" } });
-            var zero = new Proto.TensorProto { Name = $"{flag}/zero", DataType = OnnxTensors.Int64 };
-            zero.Int64Data.Add(0);
-            graph.Initializer.Add(zero);
-            graph.Input.Add(new Proto.ValueInfoProto
+            // The rows to compute, the condition (any row: Size > 0) and the If go at the end of the graph: the If's
+            // output feeds only a graph output, and an auto selection reads seg_boxes, which is defined by then.
+            var scores = AutoScores(graph, output);
+            if (scores is { } scoreRows)
             {
-                Name = flag,
-                Type = new Proto.TypeProto
-                {
-                    TensorType = new Proto.TypeProto.Types.Tensor
-                    {
-                        ElemType = OnnxTensors.Int64,
-                        Shape = new Proto.TensorShapeProto { Dim = { new Proto.TensorShapeProto.Types.Dimension { DimParam = flag } } },
-                    },
-                },
-            });
+                AddAutoSelection(graph, flag, scoreRows.Start, scoreRows.End, used);
+            }
+            else
+            {
+                graph.Node.Add(new Proto.NodeProto { OpType = "Identity", Name = $"{flag}/used", Input = { flag }, Output = { used } });
+            }
+
+            graph.Node.Add(new Proto.NodeProto { OpType = "Size", Name = $"{flag}/count", Input = { used }, Output = { $"{flag}/count" } });
+            graph.Node.Add(new Proto.NodeProto { OpType = "Greater", Name = $"{flag}/any", Input = { $"{flag}/count", $"{flag}/zero" }, Output = { $"{flag}/any" } });
+            graph.Node.Add(gate);
+            graph.Initializer.Add(Int64Tensor($"{flag}/zero", [], 0));
+            graph.Input.Add(RowsInfo(flag));
+            graph.Output.Add(RowsInfo(used));
 
             // One row per listed image: the output's first dimension is the rows input's, not the batch.
             if (declared.Type?.TensorType?.Shape is { Dim.Count: > 0 } shape)
@@ -217,14 +214,37 @@ internal static class TaskGates
             graph.Initializer.Add(then.Initializer);
             gated[flag] = then.Node.Where(n => !ungathered.ContainsKey(n.Output[0])).SelectMany(n => n.Output)
                 .Select(o => o == inner ? node.Output[0] : o).ToHashSet(StringComparer.Ordinal);
-            foreach (var condition in graph.Node.Where(n => n.Name == $"{flag}/count" || n.Name == $"{flag}/any").ToList())
+            // The selection of rows (and its auto part) goes with the gate: the nodes and constants named after it,
+            // its inputs, and the output saying which rows were computed.
+            foreach (var selection in graph.Node.Where(n => n.Name.StartsWith($"{flag}/", StringComparison.Ordinal)).ToList())
             {
-                graph.Node.Remove(condition);
-                at--;
+                if (graph.Node.IndexOf(selection) < at)
+                {
+                    at--;
+                }
+
+                graph.Node.Remove(selection);
             }
 
-            graph.Initializer.Remove(graph.Initializer.First(t => t.Name == $"{flag}/zero"));
-            graph.Input.Remove(graph.Input.First(v => v.Name == flag));
+            foreach (var constant in graph.Initializer.Where(t => t.Name.StartsWith($"{flag}/", StringComparison.Ordinal)).ToList())
+            {
+                graph.Initializer.Remove(constant);
+            }
+
+            foreach (var rowsInput in graph.Input.Where(v => v.Name == flag || v.Name == AutoRows(flag)).ToList())
+            {
+                graph.Input.Remove(rowsInput);
+            }
+
+            foreach (var usedOutput in graph.Output.Where(o => o.Name == $"{flag}_used").ToList())
+            {
+                graph.Output.Remove(usedOutput);
+            }
+
+            if (!graph.Node.Any(n => n.Input.Contains(AutoThreshold)) && graph.Input.FirstOrDefault(v => v.Name == AutoThreshold) is { } threshold)
+            {
+                graph.Input.Remove(threshold);
+            }
             // Always computed again: the output's rows are the batch's.
             if (graph.Output.FirstOrDefault(o => o.Name == node.Output[0])?.Type?.TensorType?.Shape is { Dim.Count: > 0 } shape
                 && graph.Input[0].Type?.TensorType?.Shape is { Dim.Count: > 0 } inputShape)
@@ -274,6 +294,99 @@ internal static class TaskGates
 
         return needed;
     }
+
+    /// <summary>The threshold an auto row's score must pass (float scalar input, shared by every gate).</summary>
+    public const string AutoThreshold = "auto_threshold";
+
+    /// <summary>The rows input offering rows to a gate only if the frame qualifies, e.g. pose_auto_rows.</summary>
+    public static string AutoRows(string flag) => flag.Replace("_rows", "_auto_rows", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Which rows of seg_boxes decide an auto row (class scores come after the 4 box values): the person score for
+    /// pose, every class score for the masks. Null when the model has no seg_boxes of a known layout.
+    /// </summary>
+    private static (long Start, long End)? AutoScores(Proto.GraphProto graph, string output)
+    {
+        long Channels(string name) =>
+            graph.Output.FirstOrDefault(o => o.Name == name)?.Type?.TensorType?.Shape?.Dim is { Count: > 1 } dims && dims[1].HasDimValue ? dims[1].DimValue : -1;
+        long boxes = Channels("seg_boxes"), prototypes = Channels("seg_protos");
+        if (boxes < 0)
+        {
+            return null;
+        }
+
+        if (output == "pose")
+        {
+            return (4, 5);
+        }
+
+        // seg_boxes: 4 box values, C class scores, as many mask coefficients as there are prototypes.
+        return prototypes > 0 && boxes - 4 - prototypes > 0 ? (4, boxes - prototypes) : null;
+    }
+
+    /// <summary>
+    /// The rows a gate computes: the listed ones, then those of the auto rows whose best score in seg_boxes rows
+    /// [start, end) passes the threshold (auto: pose only for frames with a person, masks only for frames with objects).
+    /// </summary>
+    private static void AddAutoSelection(Proto.GraphProto graph, string flag, long start, long end, string used)
+    {
+        string auto = AutoRows(flag);
+        string Node(string op, string name, string[] inputs, params Proto.AttributeProto[] attributes)
+        {
+            var node = new Proto.NodeProto { OpType = op, Name = $"{flag}/auto/{name}", Output = { $"{flag}/auto/{name}" } };
+            node.Input.Add(inputs);
+            node.Attribute.Add(attributes);
+            graph.Node.Add(node);
+            return node.Output[0];
+        }
+
+        graph.Initializer.Add(Int64Tensor($"{flag}/auto/start", [1], start));
+        graph.Initializer.Add(Int64Tensor($"{flag}/auto/end", [1], end));
+        graph.Initializer.Add(Int64Tensor($"{flag}/auto/axis1", [1], 1));
+        graph.Initializer.Add(Int64Tensor($"{flag}/auto/axes", [2], 1, 2));
+        graph.Initializer.Add(Int64Tensor($"{flag}/auto/flat", [1], -1));
+        string scores = Node("Slice", "scores", ["seg_boxes", $"{flag}/auto/start", $"{flag}/auto/end", $"{flag}/auto/axis1"]);
+        string best = Node("ReduceMax", "best", [scores, $"{flag}/auto/axes"], IntAttribute("keepdims", 0));
+        string present = Node("Greater", "present", [best, AutoThreshold]);
+        string offered = Node("Gather", "offered", [present, auto], IntAttribute("axis", 0));
+        string nonzero = Node("NonZero", "nonzero", [offered]);
+        string index = Node("Reshape", "index", [nonzero, $"{flag}/auto/flat"]);
+        string picked = Node("Gather", "picked", [auto, index], IntAttribute("axis", 0));
+        graph.Node.Add(new Proto.NodeProto { OpType = "Concat", Name = $"{flag}/used", Input = { flag, picked }, Output = { used }, Attribute = { IntAttribute("axis", 0) } });
+        graph.Input.Add(RowsInfo(auto));
+        if (!graph.Input.Any(i => i.Name == AutoThreshold))
+        {
+            graph.Input.Add(new Proto.ValueInfoProto
+            {
+                Name = AutoThreshold,
+                Type = new Proto.TypeProto { TensorType = new Proto.TypeProto.Types.Tensor { ElemType = OnnxTensors.Float, Shape = new Proto.TensorShapeProto() } },
+            });
+        }
+    }
+
+    private static Proto.ValueInfoProto RowsInfo(string name) => new()
+    {
+        Name = name,
+        Type = new Proto.TypeProto
+        {
+            TensorType = new Proto.TypeProto.Types.Tensor
+            {
+                ElemType = OnnxTensors.Int64,
+                Shape = new Proto.TensorShapeProto { Dim = { new Proto.TensorShapeProto.Types.Dimension { DimParam = name } } },
+            },
+        },
+    };
+
+    private static Proto.TensorProto Int64Tensor(string name, long[] dims, params long[] values)
+    {
+        var tensor = new Proto.TensorProto { Name = name, DataType = OnnxTensors.Int64 };
+        tensor.Dims.Add(dims);
+        tensor.Int64Data.Add(values);
+        return tensor;
+    }
+
+    private static Proto.AttributeProto IntAttribute(string name, long value) =>
+        new() { Name = name, Type = Proto.AttributeProto.Types.AttributeType.Int, I = value };
 
     /// <summary>The values a node reads: its inputs, and what its subgraphs read from outside them.</summary>
     private static IEnumerable<string> ReadValues(Proto.NodeProto node) =>

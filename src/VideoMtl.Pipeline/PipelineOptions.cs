@@ -20,6 +20,12 @@ public sealed record PipelineOptions
 
     public required IReadOnlyList<SourceSpec> Sources { get; init; }
 
+    /// <summary>
+    /// In auto mode (<see cref="Core.Model.ModelTasks.Auto"/>), one frame per stream and task in this period is given
+    /// the task whatever its detections show, so a detector's miss is not for ever; zero: never.
+    /// </summary>
+    public TimeSpan GateKeepAlive { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>The tasks of every stream that does not name its own (<see cref="SourceSpec.Tasks"/>); null: all the model has.</summary>
     public Core.Model.ModelTasks? Tasks { get; init; }
 

@@ -11,7 +11,7 @@ public static class TaskSelection
     public static ModelTasks Resolve(string stream, ModelTasks? own, ModelTasks? run, ModelTasks model, string modelName)
     {
         var asked = own ?? run ?? model;
-        var missing = asked & ~model;
+        var missing = asked & ~model & ~ModelTasks.Auto;
         if (missing != ModelTasks.None)
         {
             throw new ArgumentException(

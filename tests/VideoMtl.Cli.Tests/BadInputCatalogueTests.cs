@@ -57,7 +57,7 @@ public sealed class BadInputCatalogueTests : IClassFixture<BadInputCatalogueTest
         { "env-max-viewers-zero", "Http:MaxViewers 0 is out of range" },
         { "env-management-port-same-as-port", "Http:ManagementPort 8080 is out of range: use 1..65535 other than Http:Port (8080)" },
         { "env-redis-url-not-redis", "Redis:Url is not a Redis address" },
-        { "tasks-unknown", "--tasks / Tasks 'detect,depth': unknown task 'depth': use detect, segment, pose (comma-separated) or all" },
+        { "tasks-unknown", "--tasks / Tasks 'detect,depth': unknown task 'depth': use detect, segment, pose (comma-separated), all, or auto" },
         { "stream-tasks-for-no-stream", "StreamTasks:door names no stream: the streams are vtest" },
         { "stream-tasks-unknown", "StreamTasks:vtest 'masks': unknown task 'masks'" },
         { "cluster-port-in-use", "is in use (another instance or program listens there): give each instance its own Cluster:Port" },

@@ -49,7 +49,7 @@ public sealed class BenchCommandTests : IClassFixture<InferCommandTests.BuiltMod
 
         (exit, _, stderr) = CliProcess.Run(null, "bench", "--model", _model.Path, "--tasks", "depth");
         Assert.Equal(1, exit);
-        Assert.Equal("error: --tasks 'depth': unknown task 'depth': use detect, segment, pose (comma-separated) or all", stderr.Trim());
+        Assert.Equal("error: --tasks 'depth': unknown task 'depth': use detect, segment, pose (comma-separated), all, or auto", stderr.Trim());
     }
 
     [Fact]

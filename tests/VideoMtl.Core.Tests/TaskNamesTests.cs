@@ -10,6 +10,8 @@ public sealed class TaskNamesTests
     [InlineData("pose, detect", ModelTasks.Detect | ModelTasks.Pose)]
     [InlineData("Detect,Segment,Pose", ModelTasks.All)]
     [InlineData("all", ModelTasks.All)]
+    [InlineData("auto", ModelTasks.All | ModelTasks.Auto)]
+    [InlineData("detect,pose,auto", ModelTasks.Detect | ModelTasks.Pose | ModelTasks.Auto)]
     public void Names_parse_and_detection_is_in_every_set(string text, ModelTasks expected) => Assert.Equal(expected, TaskNames.Parse(text, "--tasks"));
 
     [Theory]
@@ -20,7 +22,7 @@ public sealed class TaskNamesTests
     {
         var e = Assert.Throws<ArgumentException>(() => TaskNames.Parse(text, "--tasks / Tasks"));
         Assert.StartsWith($"--tasks / Tasks '{text}': unknown task", e.Message, StringComparison.Ordinal);
-        Assert.EndsWith("use detect, segment, pose (comma-separated) or all", e.Message, StringComparison.Ordinal);
+        Assert.EndsWith("use detect, segment, pose (comma-separated), all, or auto", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

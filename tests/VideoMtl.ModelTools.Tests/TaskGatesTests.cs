@@ -18,7 +18,9 @@ public sealed class TaskGatesTests(BuiltModelFixture built)
     public void The_model_has_a_gate_per_optional_output_and_the_pose_network_is_behind_its_gate()
     {
         var graph = built.Model.Graph;
-        Assert.Equal(["images", "segment_rows", "pose_rows"], graph.Input.Select(i => i.Name));
+        Assert.Equal(["auto_threshold", "images", "pose_auto_rows", "pose_rows", "segment_auto_rows", "segment_rows"], graph.Input.Select(i => i.Name).Order(StringComparer.Ordinal));
+        Assert.Equal("images", graph.Input[0].Name);
+        Assert.Equal(["seg_boxes", "seg_protos", "pose", "segment_rows_used", "pose_rows_used"], graph.Output.Select(o => o.Name));
         var gates = graph.Node.Where(n => n.OpType == "If").ToList();
         Assert.Equal(["segment_rows/any", "pose_rows/any"], gates.Select(g => g.Input[0]));
         var poseBranch = gates[1].Attribute.Single(a => a.Name == "then_branch").G;
@@ -47,13 +49,49 @@ public sealed class TaskGatesTests(BuiltModelFixture built)
         using var input = OrtValue.CreateTensorValueFromMemory(tensor, [2, 3, 640, 640]);
         using var segment = ModelSession.Rows(segmentRows);
         using var pose = ModelSession.Rows(poseRows);
+        using var none = ModelSession.Rows([]);
+        using var threshold = OrtValue.CreateTensorValueFromMemory(new[] { 0.25f }, []);
         using var full = session.Run([input]);
-        using var gated = session.Run([input, segment, pose]);
+        using var gated = Run(session, new() { ["images"] = input, ["segment_rows"] = segment, ["pose_rows"] = pose, ["segment_auto_rows"] = none, ["pose_auto_rows"] = none, ["auto_threshold"] = threshold });
 
         Assert.Equal(Data(full[0]), Data(gated[0])); // seg_boxes: always, for every row
         AssertRows(Data(full[1]), 2, segmentRows, Data(gated[1]));
         AssertRows(Data(full[2]), 2, poseRows, Data(gated[2]));
         Assert.Equal(2 * 56 * 8400, Data(full[2]).Length);
+    }
+
+    [Fact]
+    public void Auto_rows_are_computed_only_for_images_whose_detections_call_for_the_task()
+    {
+        // Image 0 shows people (bus.jpg), image 1 is a blank grey frame: offered both, only 0 gets pose and masks.
+        using var session = ModelSession.Create(built.Path, new InferenceSessionOptions { IntraOpThreads = 2 });
+        var transform = new LetterboxTransform(640, 640);
+        var tensor = new float[2 * transform.TensorLength];
+        using (var image = ImageFile.Read(TestData.BusJpg))
+        using (var blank = new OpenCvSharp.Mat(image.Rows, image.Cols, OpenCvSharp.MatType.CV_8UC3, new OpenCvSharp.Scalar(114, 114, 114)))
+        {
+            transform.Apply(image, tensor.AsSpan(0, transform.TensorLength));
+            transform.Apply(blank, tensor.AsSpan(transform.TensorLength));
+        }
+
+        using var input = OrtValue.CreateTensorValueFromMemory(tensor, [2, 3, 640, 640]);
+        using var both = ModelSession.Rows([0, 1]);
+        using var none = ModelSession.Rows([]);
+        using var threshold = OrtValue.CreateTensorValueFromMemory(new[] { 0.25f }, []);
+        using var full = session.Run([input]);
+        using var auto = Run(session, new() { ["images"] = input, ["segment_rows"] = none, ["pose_rows"] = none, ["segment_auto_rows"] = both, ["pose_auto_rows"] = both, ["auto_threshold"] = threshold });
+
+        Assert.Equal([0L], auto[3].GetTensorDataAsSpan<long>().ToArray()); // segment_rows_used
+        Assert.Equal([0L], auto[4].GetTensorDataAsSpan<long>().ToArray()); // pose_rows_used
+        AssertRows(Data(full[1]), 2, [0], Data(auto[1]));
+        AssertRows(Data(full[2]), 2, [0], Data(auto[2]));
+    }
+
+    /// <summary>A run with every input given by name; the model's outputs, then the gates' rows outputs.</summary>
+    private static IDisposableReadOnlyCollection<OrtValue> Run(ModelSession session, Dictionary<string, OrtValue> inputs)
+    {
+        using var options = new RunOptions();
+        return session.Ort.Run(options, [.. inputs.Keys], [.. inputs.Values], [.. session.Outputs.Concat(session.RowOutputs).Select(o => o.Name)]);
     }
 
     private static void AssertRows(float[] full, int batch, long[] rows, float[] gated)

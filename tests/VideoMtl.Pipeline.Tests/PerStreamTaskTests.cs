@@ -80,6 +80,70 @@ public sealed class PerStreamTaskTests(PipelineFixture fixture) : IClassFixture<
         Assert.Equal(40, summary.FramesProcessed);
     }
 
+    [Fact]
+    public async Task Auto_runs_no_pose_network_on_a_scene_without_people_and_runs_it_where_people_are()
+    {
+        using var output = new TemporaryDirectory();
+        string empty = output.File("testsrc.mp4");
+        var (made, log) = await Tool.RunAsync("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc=size=640x480:rate=10", "-frames:v", "16", "-pix_fmt", "yuv420p", empty], null);
+        Assert.True(made == 0, log);
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var options = new PipelineOptions
+        {
+            Sources = [SourceSpec.Parse("empty=" + empty), SourceSpec.Parse("people=" + fixture.ClipA) with { Tasks = ModelTasks.All }],
+            Tasks = TaskNames.Parse("auto", "test"),
+            GateKeepAlive = TimeSpan.Zero, // no forced frames: what runs is what the detections asked for
+            OutputDirectory = output.Path,
+            ModelPath = fixture.ModelPath,
+            IntraOpThreads = 2,
+            WriteVideo = false,
+            MaxBatch = 1, // one stream per call, so the counters tell the streams apart
+        };
+        var runner = new PipelineRunner(options, NullLoggerFactory.Instance, registry: registry);
+
+        var summary = await runner.RunAsync(default).WaitAsync(TimeSpan.FromSeconds(120));
+
+        Assert.Equal(ModelTasks.All | ModelTasks.Auto, summary.Streams[0].Tasks);
+        string scrape = registry.Scrape();
+        // The empty scene's 16 frames were offered and none had a person; the people stream's 24 always run it.
+        Assert.Equal(16, Value(scrape, "videomtl_head_skipped_total{reason=\"no_person\",task=\"pose\"}"));
+        Assert.Equal(24, Value(scrape, "videomtl_head_runs_total{task=\"pose\"}"));
+        Assert.All(Frames(output.File("empty.ndjson")), frame => Assert.All(frame, o => Assert.Null(o.Keypoints)));
+        Assert.Contains(Frames(output.File("people.ndjson")), frame => frame.Any(o => o.Keypoints is not null));
+    }
+
+    [Fact]
+    public async Task Auto_gives_pose_only_to_frames_with_a_person_and_their_keypoints_are_the_full_sets()
+    {
+        using var output = new TemporaryDirectory();
+        var options = new PipelineOptions
+        {
+            // The same clip as an auto stream and an all-tasks stream: where auto computed pose, it is the same pose.
+            Sources = [SourceSpec.Parse("auto=" + fixture.ClipA) with { Tasks = TaskNames.Parse("auto", "test") }, SourceSpec.Parse("all=" + fixture.ClipA)],
+            GateKeepAlive = TimeSpan.Zero,
+            OutputDirectory = output.Path,
+            ModelPath = fixture.ModelPath,
+            IntraOpThreads = 2,
+            WriteVideo = false,
+            Tracking = new Core.Tracking.TrackerOptions { Enabled = false },
+        };
+        var runner = new PipelineRunner(options, NullLoggerFactory.Instance);
+
+        await runner.RunAsync(default).WaitAsync(TimeSpan.FromSeconds(120));
+
+        var auto = Frames(output.File("auto.ndjson"));
+        var all = Frames(output.File("all.ndjson"));
+        for (int f = 0; f < auto.Count; f++)
+        {
+            if (auto[f].Any(o => o.Keypoints is not null))
+            {
+                Assert.Equal(all[f], auto[f]);
+            }
+        }
+
+        Assert.Contains(auto, frame => frame.Any(o => o.Keypoints is not null));
+    }
+
     private static double Value(string scrape, string series) =>
         scrape.Split('\n').Where(l => l.StartsWith(series + " ", StringComparison.Ordinal)).Select(l => double.Parse(l[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture)).SingleOrDefault();
 

@@ -31,6 +31,8 @@ public sealed class StreamOwnershipTests(PipelineFixture fixture) : IClassFixtur
             IntraOpThreads = 2,
             WriteVideo = false,
             Ownership = ownership,
+            // The hand-over waits for the frames in flight at most this long: on a loaded machine a batch takes seconds.
+            DrainTimeout = TimeSpan.FromSeconds(60),
         };
         var runner = new PipelineRunner(options, NullLoggerFactory.Instance);
         using var stop = new CancellationTokenSource();

@@ -4,7 +4,8 @@ namespace VideoMtl.TestSupport;
 
 /// <summary>
 /// For tests that call ONNX Runtime's session directly: the image followed by every task gate of the model
-/// (its int64 rows inputs, e.g. pose_rows) listing every row, as <c>ModelSession.Run</c> does by itself.
+/// (its rows inputs, e.g. pose_rows, listing every row; no auto rows; threshold 1), as <c>ModelSession.Run</c> does by itself.
+/// Read only the float outputs: the gates' <c>TASK_rows_used</c> outputs are int64.
 /// </summary>
 public sealed class GateInputs : IDisposable
 {
@@ -17,14 +18,15 @@ public sealed class GateInputs : IDisposable
         long batch = image.GetTensorTypeAndShape().Shape[0];
         foreach (string name in session.InputNames.Skip(1))
         {
-            if (session.InputMetadata[name].ElementDataType != Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64)
+            var value = session.InputMetadata[name].ElementDataType switch
             {
-                throw new InvalidOperationException($"input {name} is not a task gate");
-            }
-
-            var every = OrtValue.CreateTensorValueFromMemory(Enumerable.Range(0, (int)batch).Select(i => (long)i).ToArray(), [batch]);
-            _gates.Add(every);
-            Values.Add(every);
+                Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64 when name.EndsWith("_auto_rows", StringComparison.Ordinal) => OrtValue.CreateTensorValueFromMemory(Array.Empty<long>(), [0]),
+                Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64 => OrtValue.CreateTensorValueFromMemory(Enumerable.Range(0, (int)batch).Select(i => (long)i).ToArray(), [batch]),
+                Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float => OrtValue.CreateTensorValueFromMemory(new[] { 1f }, []),
+                _ => throw new InvalidOperationException($"input {name} is not a task gate"),
+            };
+            _gates.Add(value);
+            Values.Add(value);
         }
     }
 

@@ -31,11 +31,31 @@ internal static class BareRunLoop
         }
 
         using var tensor = OrtValue.CreateTensorValueFromMemory(input, [batch, 3, model.Description.InputHeight, model.Description.InputWidth]);
-        // Every row, or none, of each gated part, as the pipeline binds them for a batch of streams with these tasks.
+        // Each gated part for every row, or for none, or (auto) offered every row, as the pipeline binds them for a
+        // batch of streams with these tasks; in the session's input order.
         long[] all = [.. Enumerable.Range(0, batch).Select(i => (long)i)];
         using var everyRow = ModelSession.Rows(all);
         using var noRow = ModelSession.Rows([]);
-        OrtValue[] inputs = [tensor, .. model.Gates.Select(g => tasks.HasFlag(g.Task) ? everyRow : noRow)];
+        using var threshold = OrtValue.CreateTensorValueFromMemory(new[] { new Core.Decoding.DecoderOptions().Confidence }, []);
+        bool auto = tasks.HasFlag(ModelTasks.Auto);
+        var named = new Dictionary<string, OrtValue>(StringComparer.Ordinal) { [model.Session.Inputs[0].Name] = tensor };
+        foreach (var gate in model.Gates)
+        {
+            bool wanted = tasks.HasFlag(gate.Task);
+            bool offered = wanted && auto && gate.AutoRowsInput is not null;
+            named[gate.RowsInput] = wanted && !offered ? everyRow : noRow;
+            if (gate.AutoRowsInput is { } autoInput)
+            {
+                named[autoInput] = offered ? everyRow : noRow;
+            }
+        }
+
+        if (model.AutoThreshold is { } thresholdInput)
+        {
+            named[thresholdInput] = threshold;
+        }
+
+        OrtValue[] inputs = [.. model.Session.Inputs.Select(i => named[i.Name])];
         for (int i = 0; i < 3; i++)
         {
             model.Session.Run(inputs).Dispose(); // warm-up: the first runs allocate and plan

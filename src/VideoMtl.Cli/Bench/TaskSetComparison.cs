@@ -46,12 +46,17 @@ internal static class TaskSetComparison
         }
 
         var full = r.Rows.FirstOrDefault(row => row.Tasks == TaskNames.Format(ModelTasks.All));
-        output.WriteLine("  tasks                 GFLOPs  share   frames/s   ms/frame  time share");
+        output.WriteLine("  tasks                          GFLOPs  share   frames/s   ms/frame  time share");
         foreach (var row in r.Rows)
         {
             string share = full is null ? "-" : string.Create(c, $"{row.GigaFlops / full.GigaFlops:0.00}");
             string time = full is null ? "-" : string.Create(c, $"{full.FramesPerSecond / row.FramesPerSecond:0.00}");
-            output.WriteLine(string.Create(c, $"  {row.Tasks,-20} {row.GigaFlops,7:0.0}  {share,5}  {row.FramesPerSecond,9:0.00}  {1000 / row.FramesPerSecond,9:0.0}  {time,10}"));
+            output.WriteLine(string.Create(c, $"  {row.Tasks,-29} {row.GigaFlops,7:0.0}  {share,5}  {row.FramesPerSecond,9:0.00}  {1000 / row.FramesPerSecond,9:0.0}  {time,10}"));
+        }
+
+        if (r.Rows.Any(row => row.Tasks.EndsWith("auto", StringComparison.Ordinal)))
+        {
+            output.WriteLine("  (auto: the GFLOPs are the most it computes; what it does compute depends on what the frames show)");
         }
     }
 

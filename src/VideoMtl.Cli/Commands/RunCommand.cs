@@ -47,7 +47,7 @@ internal static class RunCommand
         var logFormat = new Option<string>("--log-format") { Description = "text or json (one JSON object per line on stderr)" };
         var httpPort = new Option<int>("--http-port") { Description = "Port of /metrics, /healthz, /readyz, /streams and the preview (default: 8321; 0 = off)" };
         var httpAddress = new Option<string>("--http-address") { Description = "Address the HTTP server binds (default: 127.0.0.1, loopback only)" };
-        var tasks = new Option<string>("--tasks") { Description = "Tasks of every stream: detect, segment, pose, comma-separated, or all (default: all the model has; per stream: StreamTasks in the settings file)" };
+        var tasks = new Option<string>("--tasks") { Description = "Tasks of every stream: detect, segment, pose, comma-separated, all, or auto (pose only for frames with a person, masks only for frames with objects); default: all the model has; per stream: StreamTasks in the settings file" };
         var cluster = new Option<bool>("--cluster") { Description = "Share the streams out with the other instances of a cluster (settings: the Cluster section; README \"Many machines\")" };
         var nodeName = new Option<string>("--node-name") { Description = "This instance's name in the cluster, unique (default: the machine's name)" };
         var clusterPort = new Option<int>("--cluster-port") { Description = "This instance's cluster port (default: 4053)" };
@@ -245,6 +245,9 @@ internal static class RunCommand
             {
                 Sources = WithTasks(settings.Sources.Select(SourceSpec.Parse).ToList(), settings.StreamTasks),
                 Tasks = settings.Tasks is { } all ? Core.Model.TaskNames.Parse(all, "--tasks / Tasks") : null,
+                GateKeepAlive = settings.Gate.KeepAliveSeconds is >= 0 and <= 3600
+                    ? TimeSpan.FromSeconds(settings.Gate.KeepAliveSeconds)
+                    : throw new ArgumentException($"Gate:KeepAliveSeconds {settings.Gate.KeepAliveSeconds} is out of range: use 0 (never) .. 3600"),
                 OutputDirectory = settings.Output,
                 ModelPath = modelPath,
                 Provider = ExecutionProviderOptions.Parse(settings.Device) with

@@ -62,6 +62,8 @@ internal sealed class RunSettings
     /// <summary>Tasks of single streams, by stream name, over <see cref="Tasks"/> (e.g. { "door": "detect" }).</summary>
     public Dictionary<string, string> StreamTasks { get; set; } = [];
 
+    public GateSettings Gate { get; set; } = new();
+
     public HttpSettings Http { get; set; } = new();
 
     public ReconnectSettings Reconnect { get; set; } = new();

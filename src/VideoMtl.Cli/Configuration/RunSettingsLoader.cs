@@ -71,6 +71,7 @@ internal static partial class RunSettingsLoader
         nameof(ReconnectSettings) => "Reconnect:",
         nameof(RedisSettings) => "Redis:",
         nameof(ClusterSettings) => "Cluster:",
+        nameof(GateSettings) => "Gate:",
         nameof(Core.Tracking.TrackerOptions) => "Tracking:",
         _ => string.Empty,
     };

@@ -60,7 +60,7 @@ public sealed record ModelDescription
 
         var tasks = tasksText.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         // One image input, then optionally task gates (int64 rows lists: segment_rows, pose_rows).
-        var input = session.Inputs.Count == 1 + session.Gates.Count
+        var input = session.Inputs.Count == 1 + session.Gates.Count + session.AutoInputs.Count
             ? session.Inputs[0]
             : throw new InvalidDataException($"{source} must have one image input (and task gates after it), it has {session.Inputs.Count} inputs");
         if (input.ElementType != TensorElementType.Float || input.Shape.Count != 4 || input.Shape[1] != 3 || input.Shape[2] <= 0 || input.Shape[3] <= 0)

@@ -12,4 +12,7 @@ public enum ModelTasks
     Segment = 2,
     Pose = 4,
     All = Detect | Segment | Pose,
+
+    /// <summary>Not a task: the set's gated tasks run only for frames whose detections call for them (--tasks auto).</summary>
+    Auto = 8,
 }

@@ -28,13 +28,23 @@ public sealed class MultiTaskModel : IDisposable
         ObjectsOutput = names.IndexOf(description.HasSegmentation ? "seg_boxes" : "det_boxes");
         ProtosOutput = names.IndexOf("seg_protos");
         PoseOutput = names.IndexOf("pose");
-        // In the session's input order, so the gates can follow the image in a plain Run.
-        Gates = [.. session.Gates.Select(g => (g.Name, g.Name switch
+        var autoInputs = session.AutoInputs.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        Gates = [.. session.Gates.Select(g =>
         {
-            "segment_rows" => ModelTasks.Segment,
-            "pose_rows" => ModelTasks.Pose,
-            _ => throw new InferenceException($"{session.Source}: unknown task gate input '{g.Name}' (known: segment_rows, pose_rows)"),
-        }))];
+            var task = g.Name switch
+            {
+                "segment_rows" => ModelTasks.Segment,
+                "pose_rows" => ModelTasks.Pose,
+                _ => throw new InferenceException($"{session.Source}: unknown task gate input '{g.Name}' (known: segment_rows, pose_rows)"),
+            };
+            string auto = g.Name.Replace("_rows", "_auto_rows", StringComparison.Ordinal);
+            int row = session.RowOutputs.Select(o => o.Name).ToList().IndexOf(g.Name + "_used");
+            int used = row < 0 ? -1 : session.Outputs.Count + row; // bound after the model's outputs
+            return used < 0
+                ? throw new InferenceException($"{session.Source}: task gate '{g.Name}' has no '{g.Name}_used' output; rebuild the model with 'videomtl model build'")
+                : new TaskGate(g.Name, autoInputs.Contains(auto) ? auto : null, used, task);
+        })];
+        AutoThreshold = autoInputs.Contains("auto_threshold") ? "auto_threshold" : null;
     }
 
     /// <summary>
@@ -42,7 +52,10 @@ public sealed class MultiTaskModel : IDisposable
     /// runs only for the batch rows listed, and its output has one row per listed image. Empty for a model built
     /// without gates.
     /// </summary>
-    public IReadOnlyList<(string Input, ModelTasks Task)> Gates { get; }
+    public IReadOnlyList<TaskGate> Gates { get; }
+
+    /// <summary>The input of the score an auto row must pass (auto_threshold), or null.</summary>
+    public string? AutoThreshold { get; }
 
     public ModelSession Session { get; }
 

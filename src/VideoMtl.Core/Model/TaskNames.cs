@@ -5,6 +5,8 @@ public static class TaskNames
 {
     private static readonly (string Name, ModelTasks Task)[] Known = [("detect", ModelTasks.Detect), ("segment", ModelTasks.Segment), ("pose", ModelTasks.Pose)];
 
+    private static readonly (string Name, ModelTasks Task)[] Shown = [.. Known, ("auto", ModelTasks.Auto)];
+
     /// <summary>Every task name, in their order.</summary>
     public static IReadOnlyList<string> All { get; } = [.. Known.Select(k => k.Name)];
 
@@ -25,10 +27,17 @@ public static class TaskNames
                 continue;
             }
 
+            if (part.Equals("auto", StringComparison.OrdinalIgnoreCase))
+            {
+                // Alone: every task, each when the frame calls for it; with tasks: those, the same way.
+                tasks |= ModelTasks.Auto | (text.Split(',', StringSplitOptions.TrimEntries).Length == 1 ? ModelTasks.All : ModelTasks.None);
+                continue;
+            }
+
             var known = Array.Find(Known, k => k.Name.Equals(part, StringComparison.OrdinalIgnoreCase));
             if (known.Name is null)
             {
-                throw new ArgumentException($"{setting} '{text}': unknown task '{part}': use {string.Join(", ", All)} (comma-separated) or all");
+                throw new ArgumentException($"{setting} '{text}': unknown task '{part}': use {string.Join(", ", All)} (comma-separated), all, or auto");
             }
 
             tasks |= known.Task;
@@ -38,7 +47,7 @@ public static class TaskNames
     }
 
     /// <summary>The set as names, e.g. ["detect", "pose"].</summary>
-    public static IReadOnlyList<string> Names(ModelTasks tasks) => [.. Known.Where(k => tasks.HasFlag(k.Task)).Select(k => k.Name)];
+    public static IReadOnlyList<string> Names(ModelTasks tasks) => [.. Shown.Where(k => tasks.HasFlag(k.Task)).Select(k => k.Name)];
 
     /// <summary>The set as users write it, e.g. "detect,pose".</summary>
     public static string Format(ModelTasks tasks) => string.Join(',', Names(tasks));

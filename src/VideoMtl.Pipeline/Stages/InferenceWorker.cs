@@ -29,8 +29,12 @@ internal sealed class InferenceWorker(
     private readonly string[] _gateTaskNames = [.. model.Gates.Select(g => Core.Model.TaskNames.Format(g.Task))];
     private readonly string[] _ungatedTasks = [.. new[] { Core.Model.ModelTasks.Segment, Core.Model.ModelTasks.Pose }
         .Where(t => model.Description.Tasks.HasFlag(t) && !model.Gates.Any(g => g.Task == t)).Select(Core.Model.TaskNames.Format)];
-    private readonly bool _segmentGated = model.Gates.Any(g => g.Task == Core.Model.ModelTasks.Segment);
-    private readonly bool _poseGated = model.Gates.Any(g => g.Task == Core.Model.ModelTasks.Pose);
+    // Per gate: frames offered for auto selection in the current batch, and when each auto stream was last listed.
+    private readonly long[]?[] _autoBuffers = new long[]?[model.Gates.Count];
+    private readonly OrtValue?[,] _autoValues = new OrtValue?[model.Gates.Count, options.MaxBatch + 1];
+    private readonly int[] _offeredCounts = new int[model.Gates.Count];
+    private readonly Dictionary<StreamState, long>?[] _lastListed = new Dictionary<StreamState, long>?[model.Gates.Count];
+    private OrtValue? _threshold;
     // A failed run surfaces as an exception with ONNX Runtime's message (reported once by the supervision);
     // its own log line for the same failure, e.g. "Exiting due to terminate flag" after an abort, would be noise.
     private readonly RunOptions _runOptions = new() { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
@@ -116,6 +120,13 @@ internal sealed class InferenceWorker(
             rows?.Dispose();
         }
 
+        foreach (var rows in _autoValues)
+        {
+            rows?.Dispose();
+        }
+
+        _threshold?.Dispose();
+
         _pinned?.Dispose(); // after the tensors it allocated
     }
 
@@ -138,7 +149,7 @@ internal sealed class InferenceWorker(
     {
         _binding ??= model.Session.Ort.CreateIoBinding();
         _binding.ClearBoundOutputs();
-        foreach (var output in model.Session.Outputs)
+        foreach (var output in model.Session.Outputs.Concat(model.Session.RowOutputs))
         {
             _binding.BindOutputToDevice(output.Name, OrtMemoryInfo.DefaultInstance);
         }
@@ -148,10 +159,78 @@ internal sealed class InferenceWorker(
 
     /// <summary>
     /// A gated part of the model runs only for the frames of the batch whose stream asks for its task: its rows
-    /// input lists them (none: the part is skipped), and each frame learns its row in the gated outputs. A batch of
-    /// detect streams skips the pose network and the mask prototypes; a mixed batch runs them for its other frames only.
+    /// input lists them (none: the part is skipped). A stream in auto mode offers its frames instead, and the model
+    /// computes the part only for those whose detections qualify (a person for pose, any object for masks), except
+    /// one frame per keep-alive period, which is listed. A batch of detect streams skips the pose network and the
+    /// mask prototypes; a mixed batch runs them for its other frames only.
     /// </summary>
     private void BindGates(OrtIoBinding binding)
+    {
+        int count = _batch.Count;
+        long now = Stopwatch.GetTimestamp();
+        for (int g = 0; g < model.Gates.Count; g++)
+        {
+            var gate = model.Gates[g];
+            var rows = _rowBuffers[g] ??= new long[options.MaxBatch];
+            var offered = _autoBuffers[g] ??= new long[options.MaxBatch];
+            int k = 0, a = 0;
+            for (int i = 0; i < count; i++)
+            {
+                var stream = _batch[i].Stream;
+                if (!stream.Tasks.HasFlag(gate.Task))
+                {
+                    continue;
+                }
+
+                if (gate.AutoRowsInput is not null && stream.Tasks.HasFlag(Core.Model.ModelTasks.Auto) && !KeepAliveDue(g, stream, now))
+                {
+                    offered[a++] = i;
+                }
+                else
+                {
+                    rows[k++] = i;
+                }
+            }
+
+            // Over the worker's own buffers, one value per row count, made once (the rows are rewritten per batch).
+            binding.BindInput(gate.RowsInput, _rowValues[g, k] ??= OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, rows.AsMemory(0, k), [k]));
+            if (gate.AutoRowsInput is { } autoInput)
+            {
+                binding.BindInput(autoInput, _autoValues[g, a] ??= OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, offered.AsMemory(0, a), [a]));
+            }
+
+            _offeredCounts[g] = a;
+        }
+
+        if (model.AutoThreshold is { } threshold)
+        {
+            binding.BindInput(threshold, _threshold ??= OrtValue.CreateTensorValueFromMemory(new[] { options.Decoder.Confidence }, []));
+        }
+    }
+
+    /// <summary>A stream in auto mode gets the part for one frame per keep-alive period whatever it shows: a detector's miss is not for ever.</summary>
+    private bool KeepAliveDue(int gate, StreamState stream, long now)
+    {
+        if (options.GateKeepAlive <= TimeSpan.Zero)
+        {
+            return false;
+        }
+
+        var last = _lastListed[gate] ??= [];
+        if (last.TryGetValue(stream, out long at) && Stopwatch.GetElapsedTime(at, now) < options.GateKeepAlive)
+        {
+            return false;
+        }
+
+        last[stream] = now;
+        return true;
+    }
+
+    /// <summary>
+    /// After the run: each frame's row in the gated outputs, from the rows the model says it computed (the listed
+    /// ones, then the auto ones that qualified), and the head counters.
+    /// </summary>
+    private void PlaceFrames(IReadOnlyList<OrtValue> outputs)
     {
         int count = _batch.Count;
         metrics.HeadRan("detect");
@@ -160,50 +239,32 @@ internal sealed class InferenceWorker(
             metrics.HeadRan(always); // a part without a gate runs for every frame
         }
 
-        // Without a gate a part's rows are the batch's (BatchPlace.Whole); with one, the frames that ask.
-        int segmentRows = count, poseRows = count;
+        for (int i = 0; i < count; i++)
+        {
+            _batch[i].Place = Core.Model.BatchPlace.Whole(i, count);
+        }
+
         for (int g = 0; g < model.Gates.Count; g++)
         {
-            var (input, task) = model.Gates[g];
-            var rows = _rowBuffers[g] ??= new long[options.MaxBatch];
-            int k = 0;
+            var gate = model.Gates[g];
+            var used = outputs[gate.UsedOutput].GetTensorDataAsSpan<long>();
             for (int i = 0; i < count; i++)
             {
-                if (_batch[i].Stream.Tasks.HasFlag(task))
-                {
-                    rows[k++] = i;
-                }
+                int row = used.IndexOf(i);
+                var place = _batch[i].Place;
+                _batch[i].Place = gate.Task == Core.Model.ModelTasks.Segment
+                    ? place with { SegmentRow = row, SegmentRows = used.Length }
+                    : place with { PoseRow = row, PoseRows = used.Length };
             }
 
-            // Over the worker's own buffer, one value per row count, made once (the rows are rewritten per batch).
-            binding.BindInput(input, _rowValues[g, k] ??= OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, rows.AsMemory(0, k), [k]));
-            if (k > 0)
+            if (used.Length > 0)
             {
                 metrics.HeadRan(_gateTaskNames[g]);
             }
             else
             {
-                metrics.HeadSkipped(_gateTaskNames[g], "not_asked");
+                metrics.HeadSkipped(_gateTaskNames[g], _offeredCounts[g] > 0 ? (gate.Task == Core.Model.ModelTasks.Pose ? "no_person" : "no_objects") : "not_asked");
             }
-
-            if (task == Core.Model.ModelTasks.Segment)
-            {
-                segmentRows = k;
-            }
-            else
-            {
-                poseRows = k;
-            }
-        }
-
-        // Each frame's row in a gated output: its rank among the frames listed, in batch order as the gather takes them.
-        int segmentRow = 0, poseRow = 0;
-        for (int i = 0; i < count; i++)
-        {
-            var tasks = _batch[i].Stream.Tasks;
-            int segment = !_segmentGated ? i : tasks.HasFlag(Core.Model.ModelTasks.Segment) ? segmentRow++ : -1;
-            int pose = !_poseGated ? i : tasks.HasFlag(Core.Model.ModelTasks.Pose) ? poseRow++ : -1;
-            _batch[i].Place = new Core.Model.BatchPlace(i, count, segment, segmentRows, pose, poseRows);
         }
     }
 
@@ -229,6 +290,7 @@ internal sealed class InferenceWorker(
         Interlocked.Increment(ref _outputsAlive);
         _outputsDisposed ??= () => Interlocked.Decrement(ref _outputsAlive);
         var outputs = new BatchOutputs(binding.GetOutputValues(), count, _outputsDisposed);
+        PlaceFrames(outputs.Outputs);
         double elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         for (int i = 0; i < count; i++)
         {

@@ -345,11 +345,12 @@ internal static class TaskGates
         graph.Initializer.Add(Int64Tensor($"{flag}/auto/axis1", [1], 1));
         graph.Initializer.Add(Int64Tensor($"{flag}/auto/axes", [2], 1, 2));
         graph.Initializer.Add(Int64Tensor($"{flag}/auto/flat", [1], -1));
-        string scores = Node("Slice", "scores", ["seg_boxes", $"{flag}/auto/start", $"{flag}/auto/end", $"{flag}/auto/axis1"]);
+        // Only the offered rows are looked at: a batch with none offered (no auto stream) costs nothing here.
+        string offeredBoxes = Node("Gather", "offered", ["seg_boxes", auto], IntAttribute("axis", 0));
+        string scores = Node("Slice", "scores", [offeredBoxes, $"{flag}/auto/start", $"{flag}/auto/end", $"{flag}/auto/axis1"]);
         string best = Node("ReduceMax", "best", [scores, $"{flag}/auto/axes"], IntAttribute("keepdims", 0));
         string present = Node("Greater", "present", [best, AutoThreshold]);
-        string offered = Node("Gather", "offered", [present, auto], IntAttribute("axis", 0));
-        string nonzero = Node("NonZero", "nonzero", [offered]);
+        string nonzero = Node("NonZero", "nonzero", [present]);
         string index = Node("Reshape", "index", [nonzero, $"{flag}/auto/flat"]);
         string picked = Node("Gather", "picked", [auto, index], IntAttribute("axis", 0));
         graph.Node.Add(new Proto.NodeProto { OpType = "Concat", Name = $"{flag}/used", Input = { flag, picked }, Output = { used }, Attribute = { IntAttribute("axis", 0) } });

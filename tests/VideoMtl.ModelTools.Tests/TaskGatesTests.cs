@@ -2,6 +2,7 @@ using Microsoft.ML.OnnxRuntime;
 using VideoMtl.Inference;
 using VideoMtl.TestSupport;
 using VideoMtl.Vision;
+using Google.Protobuf;
 using Proto = global::Onnx;
 
 namespace VideoMtl.ModelTools.Tests;
@@ -85,6 +86,37 @@ public sealed class TaskGatesTests(BuiltModelFixture built)
         Assert.Equal([0L], auto[4].GetTensorDataAsSpan<long>().ToArray()); // pose_rows_used
         AssertRows(Data(full[1]), 2, [0], Data(auto[1]));
         AssertRows(Data(full[2]), 2, [0], Data(auto[2]));
+    }
+
+    [Fact]
+    public void A_model_built_before_the_gates_gets_them_and_then_computes_the_same()
+    {
+        using var work = new TemporaryDirectory();
+        var ungated = built.Model.Clone();
+        TaskGates.Inline(ungated.Graph);
+        string old = work.File("old.onnx"), gated = work.File("gated.onnx");
+        File.WriteAllBytes(old, ungated.ToByteArray());
+
+        Assert.Equal(["segment_rows", "pose_rows"], ModelGating.Write(old, gated));
+        Assert.Empty(ModelGating.Write(gated, work.File("again.onnx"))); // gates once
+
+        using var before = ModelSession.Create(old, new InferenceSessionOptions { IntraOpThreads = 2 });
+        using var after = ModelSession.Create(gated, new InferenceSessionOptions { IntraOpThreads = 2 });
+        Assert.Equal(2, after.Gates.Count);
+        var transform = new LetterboxTransform(640, 640);
+        var tensor = new float[transform.TensorLength];
+        using (var image = ImageFile.Read(TestData.BusJpg))
+        {
+            transform.Apply(image, tensor);
+        }
+
+        using var input = OrtValue.CreateTensorValueFromMemory(tensor, [1, 3, 640, 640]);
+        using var a = before.Run([input]);
+        using var b = after.Run([input]);
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(Data(a[i]), Data(b[i]));
+        }
     }
 
     /// <summary>A run with every input given by name; the model's outputs, then the gates' rows outputs.</summary>

@@ -16,6 +16,35 @@ internal static class ModelCommand
         WriteIndented = true,
     };
 
+    /// <summary><c>model gate MODEL -o OUT</c>: task gates for a model built before them (README "Task sets per stream").</summary>
+    private static Command CreateGate(TextWriter output)
+    {
+        var model = new Argument<string>("model") { Description = "A VideoMtl model without task gates (an older build, a distilled model)" };
+        var outputPath = new Option<string>("--output", "-o") { Description = "Where to write the gated model", Required = true };
+        var gate = new Command("gate", "Put the model's pose and mask parts behind task gates, so streams that do not ask for them skip them") { model, outputPath };
+        gate.SetAction(parse =>
+        {
+            string source = parse.GetValue(model)!;
+            string target = parse.GetValue(outputPath)!;
+            IReadOnlyList<string> gates;
+            try
+            {
+                gates = ModelGating.Write(source, target);
+            }
+            catch (Exception e) when (e is FileNotFoundException or InvalidDataException)
+            {
+                throw new UserError(e.Message, e);
+            }
+
+            var c = CultureInfo.InvariantCulture;
+            output.WriteLine(gates.Count == 0 ? $"wrote {target}: no gate added (it has them already, or no pose or mask part)" : $"wrote {target} with gates {string.Join(", ", gates)}");
+            var cost = ModelComplexity.Cost(File.ReadAllBytes(target));
+            output.WriteLine(string.Create(c, $"  {cost.Total:F1} GFLOPs per 640x640 image; behind gates: {string.Join(", ", cost.Gated.Select(g => $"{g.Key} {g.Value:F1}"))}"));
+            return 0;
+        });
+        return gate;
+    }
+
     public static Command Create(TextWriter output)
     {
         var segment = new Option<string>("--segment") { Description = "Segmentation export (e.g. yolov8n-seg.onnx)", Required = true };
@@ -77,7 +106,7 @@ internal static class ModelCommand
 
         // Listed for help only: CliApplication hands "model distill ..." to the training program before parsing.
         var distill = new Command("distill", DistillForwarder.Description) { TreatUnmatchedTokensAsErrors = false };
-        return new Command("model", "Build, distill and evaluate multi-task models") { build, distill, CreateEvaluate(output) };
+        return new Command("model", "Build, distill, gate and evaluate multi-task models") { build, distill, CreateGate(output), CreateEvaluate(output) };
     }
 
     /// <summary><c>videomtl model evaluate</c>: a model's poses against the teacher's, its boxes against the segmentation source's.</summary>

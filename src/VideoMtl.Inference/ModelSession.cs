@@ -48,16 +48,16 @@ public sealed class ModelSession : IDisposable
     public IReadOnlyList<ModelNode> RowOutputs { get; }
 
     private static bool IsRowOutput(ModelNode output) =>
-        output.ElementType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64 && output.Name.EndsWith("_rows_used", StringComparison.Ordinal);
+        output.ElementType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64 && TaskGateNames.IsUsed(output.Name);
 
     /// <summary>
     /// The model's task gates: int64 inputs after the image (e.g. <c>pose_rows</c>) listing the batch rows a task's
     /// part of the network runs for (none: skipped). A run given only the image runs every part for every row.
     /// </summary>
-    public IReadOnlyList<ModelNode> Gates => [.. Inputs.Skip(1).Where(i => i.ElementType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64 && !i.Name.EndsWith("_auto_rows", StringComparison.Ordinal))];
+    public IReadOnlyList<ModelNode> Gates => [.. Inputs.Skip(1).Where(i => i.ElementType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64 && !TaskGateNames.IsAutoRows(i.Name))];
 
     /// <summary>Gates' auto inputs (<c>TASK_auto_rows</c>, and the shared <c>auto_threshold</c>), empty for a model without them.</summary>
-    public IReadOnlyList<ModelNode> AutoInputs => [.. Inputs.Skip(1).Where(i => i.Name.EndsWith("_auto_rows", StringComparison.Ordinal) || i.Name == "auto_threshold")];
+    public IReadOnlyList<ModelNode> AutoInputs => [.. Inputs.Skip(1).Where(i => TaskGateNames.IsAutoRows(i.Name) || i.Name == TaskGateNames.AutoThreshold)];
 
     /// <summary>The model's metadata_props (VideoMtl's model contract, Ultralytics' export facts).</summary>
     public IReadOnlyDictionary<string, string> CustomMetadata { get; }
@@ -118,7 +118,7 @@ public sealed class ModelSession : IDisposable
             {
                 OrtValue value = input.ElementType switch
                 {
-                    Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64 when input.Name.EndsWith("_auto_rows", StringComparison.Ordinal) => Rows([]),
+                    Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64 when TaskGateNames.IsAutoRows(input.Name) => Rows([]),
                     Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64 => Rows([.. Enumerable.Range(0, (int)batch).Select(i => (long)i)]),
                     Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float when input.Shape.Count == 0 => OrtValue.CreateTensorValueFromMemory(new float[] { 1 }, []),
                     _ => throw new ArgumentException($"the model has {session._inputNames.Length} inputs but {given.Count} values were given", nameof(given)),

@@ -1,4 +1,5 @@
 using Proto = global::Onnx;
+using VideoMtl.Inference;
 
 namespace VideoMtl.ModelTools;
 
@@ -14,7 +15,7 @@ namespace VideoMtl.ModelTools;
 internal static class TaskGates
 {
     /// <summary>Gated outputs and their row inputs (the model contract: inputs named TASK_rows, int64 [rows]).</summary>
-    public static IReadOnlyList<(string Output, string Flag)> Gates { get; } = [("seg_protos", "segment_rows"), ("pose", "pose_rows")];
+    public static IReadOnlyList<(string Output, string Flag)> Gates { get; } = [("seg_protos", TaskGateNames.SegmentRows), ("pose", TaskGateNames.PoseRows)];
 
     /// <summary>Gates every output of <see cref="Gates"/> the graph has; returns the flags added.</summary>
     public static IReadOnlyList<string> Apply(Proto.GraphProto graph)
@@ -38,7 +39,7 @@ internal static class TaskGates
             }
 
             string inner = output + "/then";
-            string used = $"{flag}_used"; // the rows computed: the listed ones, then the auto rows that qualified
+            string used = TaskGateNames.Used(flag); // the rows computed: the listed ones, then the auto rows that qualified
             var then = new Proto.GraphProto { Name = $"{flag}_then" };
             var moved = exclusive.Select(i => graph.Node[i]).ToList();
             var producedHere = moved.SelectMany(n => n.Output).ToHashSet(StringComparer.Ordinal);
@@ -231,17 +232,17 @@ internal static class TaskGates
                 graph.Initializer.Remove(constant);
             }
 
-            foreach (var rowsInput in graph.Input.Where(v => v.Name == flag || v.Name == AutoRows(flag)).ToList())
+            foreach (var rowsInput in graph.Input.Where(v => v.Name == flag || v.Name == TaskGateNames.AutoRows(flag)).ToList())
             {
                 graph.Input.Remove(rowsInput);
             }
 
-            foreach (var usedOutput in graph.Output.Where(o => o.Name == $"{flag}_used").ToList())
+            foreach (var usedOutput in graph.Output.Where(o => o.Name == TaskGateNames.Used(flag)).ToList())
             {
                 graph.Output.Remove(usedOutput);
             }
 
-            if (!graph.Node.Any(n => n.Input.Contains(AutoThreshold)) && graph.Input.FirstOrDefault(v => v.Name == AutoThreshold) is { } threshold)
+            if (!graph.Node.Any(n => n.Input.Contains(TaskGateNames.AutoThreshold)) && graph.Input.FirstOrDefault(v => v.Name == TaskGateNames.AutoThreshold) is { } threshold)
             {
                 graph.Input.Remove(threshold);
             }
@@ -295,12 +296,6 @@ internal static class TaskGates
         return needed;
     }
 
-    /// <summary>The threshold an auto row's score must pass (float scalar input, shared by every gate).</summary>
-    public const string AutoThreshold = "auto_threshold";
-
-    /// <summary>The rows input offering rows to a gate only if the frame qualifies, e.g. pose_auto_rows.</summary>
-    public static string AutoRows(string flag) => flag.Replace("_rows", "_auto_rows", StringComparison.Ordinal);
-
     /// <summary>
     /// Which rows of seg_boxes decide an auto row (class scores come after the 4 box values): the person score for
     /// pose, every class score for the masks. Null when the model has no seg_boxes of a known layout.
@@ -330,7 +325,7 @@ internal static class TaskGates
     /// </summary>
     private static void AddAutoSelection(Proto.GraphProto graph, string flag, long start, long end, string used)
     {
-        string auto = AutoRows(flag);
+        string auto = TaskGateNames.AutoRows(flag);
         string Node(string op, string name, string[] inputs, params Proto.AttributeProto[] attributes)
         {
             var node = new Proto.NodeProto { OpType = op, Name = $"{flag}/auto/{name}", Output = { $"{flag}/auto/{name}" } };
@@ -349,17 +344,17 @@ internal static class TaskGates
         string offeredBoxes = Node("Gather", "offered", ["seg_boxes", auto], IntAttribute("axis", 0));
         string scores = Node("Slice", "scores", [offeredBoxes, $"{flag}/auto/start", $"{flag}/auto/end", $"{flag}/auto/axis1"]);
         string best = Node("ReduceMax", "best", [scores, $"{flag}/auto/axes"], IntAttribute("keepdims", 0));
-        string present = Node("Greater", "present", [best, AutoThreshold]);
+        string present = Node("Greater", "present", [best, TaskGateNames.AutoThreshold]);
         string nonzero = Node("NonZero", "nonzero", [present]);
         string index = Node("Reshape", "index", [nonzero, $"{flag}/auto/flat"]);
         string picked = Node("Gather", "picked", [auto, index], IntAttribute("axis", 0));
         graph.Node.Add(new Proto.NodeProto { OpType = "Concat", Name = $"{flag}/used", Input = { flag, picked }, Output = { used }, Attribute = { IntAttribute("axis", 0) } });
         graph.Input.Add(RowsInfo(auto));
-        if (!graph.Input.Any(i => i.Name == AutoThreshold))
+        if (!graph.Input.Any(i => i.Name == TaskGateNames.AutoThreshold))
         {
             graph.Input.Add(new Proto.ValueInfoProto
             {
-                Name = AutoThreshold,
+                Name = TaskGateNames.AutoThreshold,
                 Type = new Proto.TypeProto { TensorType = new Proto.TypeProto.Types.Tensor { ElemType = OnnxTensors.Float, Shape = new Proto.TensorShapeProto() } },
             });
         }

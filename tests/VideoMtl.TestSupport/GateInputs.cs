@@ -20,7 +20,7 @@ public sealed class GateInputs : IDisposable
         {
             var value = session.InputMetadata[name].ElementDataType switch
             {
-                Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64 when name.EndsWith("_auto_rows", StringComparison.Ordinal) => OrtValue.CreateTensorValueFromMemory(Array.Empty<long>(), [0]),
+                Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64 when VideoMtl.Inference.TaskGateNames.IsAutoRows(name) => OrtValue.CreateTensorValueFromMemory(Array.Empty<long>(), [0]),
                 Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64 => OrtValue.CreateTensorValueFromMemory(Enumerable.Range(0, (int)batch).Select(i => (long)i).ToArray(), [batch]),
                 Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float => OrtValue.CreateTensorValueFromMemory(new[] { 1f }, []),
                 _ => throw new InvalidOperationException($"input {name} is not a task gate"),

@@ -31,7 +31,7 @@ internal static class TaskSetComparison
 
         var rows = sets.Select((set, i) => new TaskSetRow(
             TaskNames.Format(set),
-            cost.WithGatesOn(Gates(set)),
+            cost.WithGatesOn(TaskGate.RowsInputs(set)),
             fps[i].Average())).ToList();
         return new TaskSetReport(Path.GetFullPath(options.ModelPath), threads.Threads, options.MaxBatch, frames, cost.Total, rows, cost.Gated.Count > 0);
     }
@@ -57,19 +57,6 @@ internal static class TaskSetComparison
         if (r.Rows.Any(row => row.Tasks.EndsWith("auto", StringComparison.Ordinal)))
         {
             output.WriteLine("  (auto: the GFLOPs are the most it computes; what it does compute depends on what the frames show)");
-        }
-    }
-
-    private static IEnumerable<string> Gates(ModelTasks set)
-    {
-        if (set.HasFlag(ModelTasks.Segment))
-        {
-            yield return "segment_rows";
-        }
-
-        if (set.HasFlag(ModelTasks.Pose))
-        {
-            yield return "pose_rows";
         }
     }
 }

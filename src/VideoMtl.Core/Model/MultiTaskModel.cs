@@ -31,20 +31,20 @@ public sealed class MultiTaskModel : IDisposable
         var autoInputs = session.AutoInputs.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         Gates = [.. session.Gates.Select(g =>
         {
-            var task = g.Name switch
+            var task = TaskGate.TaskOf(g.Name);
+            if (task == ModelTasks.None)
             {
-                "segment_rows" => ModelTasks.Segment,
-                "pose_rows" => ModelTasks.Pose,
-                _ => throw new InferenceException($"{session.Source}: unknown task gate input '{g.Name}' (known: segment_rows, pose_rows)"),
-            };
-            string auto = g.Name.Replace("_rows", "_auto_rows", StringComparison.Ordinal);
-            int row = session.RowOutputs.Select(o => o.Name).ToList().IndexOf(g.Name + "_used");
+                throw new InferenceException($"{session.Source}: unknown task gate input '{g.Name}' (known: {string.Join(", ", TaskGate.Known.Select(k => k.RowsInput))})");
+            }
+
+            string auto = TaskGateNames.AutoRows(g.Name);
+            int row = session.RowOutputs.Select(o => o.Name).ToList().IndexOf(TaskGateNames.Used(g.Name));
             int used = row < 0 ? -1 : session.Outputs.Count + row; // bound after the model's outputs
             return used < 0
-                ? throw new InferenceException($"{session.Source}: task gate '{g.Name}' has no '{g.Name}_used' output; rebuild the model with 'videomtl model build'")
+                ? throw new InferenceException($"{session.Source}: task gate '{g.Name}' has no '{TaskGateNames.Used(g.Name)}' output; rebuild the model with 'videomtl model build'")
                 : new TaskGate(g.Name, autoInputs.Contains(auto) ? auto : null, used, task);
         })];
-        AutoThreshold = autoInputs.Contains("auto_threshold") ? "auto_threshold" : null;
+        AutoThreshold = autoInputs.Contains(TaskGateNames.AutoThreshold) ? TaskGateNames.AutoThreshold : null;
     }
 
     /// <summary>

@@ -12,12 +12,12 @@ public sealed class RedisClusterClaim : IAsyncDisposable
     public const string Key = "videomtl:cluster";
 
     private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(30);
-    private readonly ConnectionMultiplexer _connection;
+    private readonly RedisConnection _connection;
     private readonly string _identity;
     private readonly CancellationTokenSource _stop = new();
     private Task _renewal = Task.CompletedTask;
 
-    private RedisClusterClaim(ConnectionMultiplexer connection, string identity)
+    private RedisClusterClaim(RedisConnection connection, string identity)
     {
         _connection = connection;
         _identity = identity;
@@ -26,12 +26,12 @@ public sealed class RedisClusterClaim : IAsyncDisposable
     /// <summary>
     /// Claims the Redis for the cluster <paramref name="identity"/> (or finds it already claimed by it) and renews
     /// the claim until disposed. Returns the other cluster's identity when the Redis is claimed by another one.
-    /// A Redis that does not answer now is not refused: the claim is made once it does.
+    /// A Redis that does not answer now is not refused: the claim is made once it does. The connection is shared,
+    /// not owned: its owner disposes it after the claim.
     /// </summary>
-    public static async Task<(RedisClusterClaim? Claim, string? OtherCluster)> ClaimAsync(RedisEndpoint endpoint, string identity)
+    public static async Task<(RedisClusterClaim? Claim, string? OtherCluster)> ClaimAsync(RedisConnection connection, string identity)
     {
-        ArgumentNullException.ThrowIfNull(endpoint);
-        var connection = await ConnectionMultiplexer.ConnectAsync(endpoint.Options("videomtl-claim")).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(connection);
         var claim = new RedisClusterClaim(connection, identity);
         try
         {
@@ -54,14 +54,13 @@ public sealed class RedisClusterClaim : IAsyncDisposable
     {
         await _stop.CancelAsync().ConfigureAwait(false);
         await _renewal.ConfigureAwait(false);
-        await _connection.DisposeAsync().ConfigureAwait(false);
         _stop.Dispose();
     }
 
     /// <summary>Null when the claim is ours (made or renewed); else the identity of the cluster holding it.</summary>
     private async Task<string?> TryClaimAsync()
     {
-        var database = _connection.GetDatabase();
+        var database = await _connection.DatabaseAsync().ConfigureAwait(false);
         if (await database.StringSetAsync(Key, _identity, Lifetime, When.NotExists).ConfigureAwait(false))
         {
             return null;

@@ -20,7 +20,7 @@ public sealed class RedisResultSink : IFrameSink
 {
     private static readonly TimeSpan StatusPoll = TimeSpan.FromSeconds(1);
 
-    private readonly RedisEndpoint _endpoint;
+    private readonly RedisConnection _connection;
     private readonly RedisSinkOptions _options;
     private readonly ILogger? _logger;
     private readonly ResultLine _line;
@@ -34,10 +34,11 @@ public sealed class RedisResultSink : IFrameSink
     private bool _completed;
     private int _sending;
 
-    public RedisResultSink(RedisEndpoint endpoint, ModelDescription model, RedisSinkOptions? options = null, CollectorRegistry? registry = null, ILogger? logger = null)
+    /// <param name="connection">Shared, not owned: its owner disposes it after the sink.</param>
+    public RedisResultSink(RedisConnection connection, ModelDescription model, RedisSinkOptions? options = null, CollectorRegistry? registry = null, ILogger? logger = null)
     {
-        ArgumentNullException.ThrowIfNull(endpoint);
-        _endpoint = endpoint;
+        ArgumentNullException.ThrowIfNull(connection);
+        _connection = connection;
         _options = options ?? new RedisSinkOptions();
         _options.Validate();
         _logger = logger;
@@ -120,7 +121,7 @@ public sealed class RedisResultSink : IFrameSink
         if (left > 0)
         {
             _dropped.Inc(left);
-            _logger?.LogWarning("redis {Endpoint}: {Count} results not delivered before the end of the run", _endpoint.Redacted, left);
+            _logger?.LogWarning("redis {Endpoint}: {Count} results not delivered before the end of the run", _connection.Endpoint.Redacted, left);
         }
     }
 
@@ -177,15 +178,13 @@ public sealed class RedisResultSink : IFrameSink
 
     private async Task PublishAsync()
     {
-        ConnectionMultiplexer? connection = null;
         var pause = TimeSpan.FromMilliseconds(250);
         bool down = false;
         var nextPoll = DateTime.UtcNow + StatusPoll;
         try
         {
-            // AbortOnConnectFail = false: this returns even with Redis down, and keeps reconnecting in the background.
-            connection = await ConnectionMultiplexer.ConnectAsync(_endpoint.Options("videomtl")).ConfigureAwait(false);
-            var database = connection.GetDatabase();
+            // This returns even with Redis down; the connection keeps reconnecting in the background.
+            var database = await _connection.DatabaseAsync().ConfigureAwait(false);
             Entry? pending = null;
             while (!_stop.IsCancellationRequested)
             {
@@ -233,7 +232,7 @@ public sealed class RedisResultSink : IFrameSink
                     {
                         down = false;
                         pause = TimeSpan.FromMilliseconds(250);
-                        _logger?.LogInformation("redis {Endpoint}: publishing again", _endpoint.Redacted);
+                        _logger?.LogInformation("redis {Endpoint}: publishing again", _connection.Endpoint.Redacted);
                     }
                 }
                 catch (Exception e) when (e is RedisException or TimeoutException)
@@ -241,7 +240,7 @@ public sealed class RedisResultSink : IFrameSink
                     if (!down)
                     {
                         down = true;
-                        _logger?.LogWarning("redis {Endpoint}: cannot publish ({Problem}); results wait in a queue of {Capacity}, the oldest dropped when it is full", _endpoint.Redacted, e.GetType().Name, _options.QueueCapacity);
+                        _logger?.LogWarning("redis {Endpoint}: cannot publish ({Problem}); results wait in a queue of {Capacity}, the oldest dropped when it is full", _connection.Endpoint.Redacted, e.GetType().Name, _options.QueueCapacity);
                     }
 
                     // The entry stays pending and is sent again once Redis answers; meanwhile the queue drops its oldest.
@@ -252,13 +251,6 @@ public sealed class RedisResultSink : IFrameSink
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
-        }
-        finally
-        {
-            if (connection is not null)
-            {
-                await connection.DisposeAsync().ConfigureAwait(false);
-            }
         }
     }
 

@@ -24,7 +24,8 @@ public sealed class RedisResultSinkTests : IClassFixture<RedisResultSinkTests.Mo
     {
         using var redis = new LoopbackRedisServer();
         var stream = new StreamState(0, "cam1", "cam1", isLive: false) { Status = StreamStatus.Up };
-        using (var sink = new RedisResultSink(RedisEndpoint.Parse(redis.Url), _model))
+        await using var shared = new RedisConnection(RedisEndpoint.Parse(redis.Url));
+        using (var sink = new RedisResultSink(shared, _model))
         {
             for (int i = 0; i < 50; i++)
             {
@@ -59,7 +60,8 @@ public sealed class RedisResultSinkTests : IClassFixture<RedisResultSinkTests.Mo
     {
         using var redis = new LoopbackRedisServer();
         var stream = new StreamState(0, "cam1", "cam1", isLive: false);
-        using (var sink = new RedisResultSink(RedisEndpoint.Parse(redis.Url), _model, new RedisSinkOptions(MaxLength: 10, QueueCapacity: 5000)))
+        await using var shared = new RedisConnection(RedisEndpoint.Parse(redis.Url));
+        using (var sink = new RedisResultSink(shared, _model, new RedisSinkOptions(MaxLength: 10, QueueCapacity: 5000)))
         {
             for (int i = 0; i < 1000; i++)
             {
@@ -80,7 +82,8 @@ public sealed class RedisResultSinkTests : IClassFixture<RedisResultSinkTests.Mo
         using var redis = new LoopbackRedisServer(start: false);
         var registry = Metrics.NewCustomRegistry();
         var stream = new StreamState(0, "cam1", "cam1", isLive: true);
-        using var sink = new RedisResultSink(RedisEndpoint.Parse(redis.Url), _model, new RedisSinkOptions(QueueCapacity: 20), registry);
+        await using var shared = new RedisConnection(RedisEndpoint.Parse(redis.Url));
+        using var sink = new RedisResultSink(shared, _model, new RedisSinkOptions(QueueCapacity: 20), registry);
 
         // Redis is not there: 200 writes return at once, the queue keeps the newest 20 and counts the rest as dropped.
         var clock = Stopwatch.StartNew();
@@ -120,6 +123,34 @@ public sealed class RedisResultSinkTests : IClassFixture<RedisResultSinkTests.Mo
         var after = await Read(reader, ["cam1"], 10, TimeSpan.FromSeconds(5), fromStart: true);
         Assert.Contains(after, e => e.Frame == 219); // the newest result of all made it
         Assert.Equal(sink.Dropped, Value(registry, "videomtl_sink_dropped_total"));
+    }
+
+    [Fact]
+    public async Task The_sink_the_claim_and_the_history_share_one_connection()
+    {
+        using var redis = new LoopbackRedisServer();
+        var stream = new StreamState(0, "cam1", "cam1", isLive: false) { Status = StreamStatus.Up };
+        await using var shared = new RedisConnection(RedisEndpoint.Parse(redis.Url));
+        var (claim, other) = await RedisClusterClaim.ClaimAsync(shared, "videomtl@127.0.0.1:1");
+        Assert.Null(other);
+        await using (claim)
+        {
+            using var sink = new RedisResultSink(shared, _model, new RedisSinkOptions(Instance: "a"));
+            Write(sink, stream, 0);
+            Write(sink, stream, 1);
+            await Until(() => sink.Published == 2);
+            Assert.Equal((1L, "a"), await new RedisResultHistory(shared).LastAsync("cam1"));
+
+            using var admin = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redis.Port},allowAdmin=true,name=admin");
+            var clients = await admin.GetServer(admin.GetEndPoints()[0]).ClientListAsync();
+            var ours = clients.Where(c => c.Name == "videomtl").ToList();
+            // One multiplexer: its command connection and at most its subscription one, not one pair per user.
+            Assert.InRange(ours.Count, 1, 2);
+            Assert.Equal(clients.Length - ours.Count, clients.Count(c => c.Name == "admin"));
+        }
+
+        // The claim let go of the key's renewal, not of the connection: the sink's results still reach Redis.
+        Assert.Equal(2, await (await shared.DatabaseAsync()).StreamLengthAsync(RedisKeys.Results("cam1")));
     }
 
     private static void Write(RedisResultSink sink, StreamState stream, long frame)

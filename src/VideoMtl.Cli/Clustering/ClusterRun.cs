@@ -76,7 +76,7 @@ internal sealed class ClusterRun : IAsyncDisposable
     /// of it, and a hand-over waits for the Redis sink to be flushed.
     /// </summary>
     public async Task JoinWhenReadyAsync(
-        PipelineRunner runner, Redis.RedisEndpoint? redis, Func<bool> sinksFlushed, CollectorRegistry registry, ILoggerFactory loggers, Task run, CancellationToken cancellation)
+        PipelineRunner runner, Redis.RedisConnection? redis, Func<bool> sinksFlushed, CollectorRegistry registry, ILoggerFactory loggers, Task run, CancellationToken cancellation)
     {
         while (!runner.IsReady)
         {
@@ -95,11 +95,11 @@ internal sealed class ClusterRun : IAsyncDisposable
             var (claim, other) = await Redis.RedisClusterClaim.ClaimAsync(redis, identity).ConfigureAwait(false);
             if (other is not null)
             {
-                throw new UserError($"Redis:Url {redis.Redacted} holds the results of another cluster ({other}), not of this one ({identity}): give each cluster its own Redis or database (redis://host:port/N), or the same Cluster:Name and Cluster:Seeds to make them one");
+                throw new UserError($"Redis:Url {redis.Endpoint.Redacted} holds the results of another cluster ({other}), not of this one ({identity}): give each cluster its own Redis or database (redis://host:port/N), or the same Cluster:Name and Cluster:Seeds to make them one");
             }
 
             _claim = claim;
-            _history = await Redis.RedisResultHistory.ConnectAsync(redis).ConfigureAwait(false);
+            _history = new Redis.RedisResultHistory(redis);
         }
 
         var history = _history;
@@ -149,11 +149,6 @@ internal sealed class ClusterRun : IAsyncDisposable
         if (_node is not null)
         {
             await _node.DisposeAsync().ConfigureAwait(false);
-        }
-
-        if (_history is not null)
-        {
-            await _history.DisposeAsync().ConfigureAwait(false);
         }
 
         if (_claim is not null)

@@ -110,6 +110,9 @@ internal static class RunCommand
                 logger.LogDebug("settings from {File}", settingsFile);
             }
 
+            // One Redis connection for the sink, the cluster's claim and its result history; declared before them, so
+            // disposed after every one of them has stopped.
+            await using var redisConnection = settings.Redis.Enabled ? new Redis.RedisConnection(settings.Redis.Endpoint()) : null;
             await using var clusterRun = settings.Cluster.Enabled ? ClusterRun.Prepare(settings.Cluster, [.. options.Sources.Select(s => s.Name)], loggerFactory) : null;
             if (clusterRun is not null)
             {
@@ -120,7 +123,7 @@ internal static class RunCommand
             var registry = Prometheus.Metrics.NewCustomRegistry();
             using var preview = settings.Http.Port != 0 ? new PreviewSink(options.Sources.Select(s => s.Name)) : null;
             Redis.RedisResultSink? redisSink = null;
-            var redis = RedisSink(settings.Redis, registry, loggerFactory, clusterRun?.NodeName, made => redisSink = made);
+            var redis = RedisSink(redisConnection, settings.Redis, registry, loggerFactory, clusterRun?.NodeName, made => redisSink = made);
             var runner = new PipelineRunner(options, loggerFactory, preview is null ? null : [preview], registry, redis is null ? null : [redis]);
             StatusServer? server = null;
             if (preview is not null)
@@ -144,7 +147,7 @@ internal static class RunCommand
                     {
                         try
                         {
-                            await clusterRun.JoinWhenReadyAsync(runner, settings.Redis.Enabled ? settings.Redis.Endpoint() : null, () => redisSink is not { Pending: > 0 }, registry, loggerFactory, run, pipelineStop.Token).ConfigureAwait(false);
+                            await clusterRun.JoinWhenReadyAsync(runner, redisConnection, () => redisSink is not { Pending: > 0 }, registry, loggerFactory, run, pipelineStop.Token).ConfigureAwait(false);
                         }
                         catch (OperationCanceledException) when (pipelineStop.IsCancellationRequested)
                         {
@@ -319,14 +322,13 @@ internal static class RunCommand
     /// <param name="instance">In a cluster, this instance's name: every entry carries it.</param>
     /// <param name="made">Told the sink once it is made (a hand-over waits for it to be flushed).</param>
     private static Func<Core.Model.ModelDescription, Pipeline.Sinks.IFrameSink>? RedisSink(
-        RedisSettings settings, Prometheus.CollectorRegistry registry, ILoggerFactory loggers, string? instance, Action<Redis.RedisResultSink> made)
+        Redis.RedisConnection? connection, RedisSettings settings, Prometheus.CollectorRegistry registry, ILoggerFactory loggers, string? instance, Action<Redis.RedisResultSink> made)
     {
-        if (!settings.Enabled)
+        if (connection is null)
         {
             return null;
         }
 
-        var endpoint = settings.Endpoint();
         var options = new Redis.RedisSinkOptions(settings.MaxLength, settings.QueueCapacity, Instance: instance);
         try
         {
@@ -338,10 +340,10 @@ internal static class RunCommand
         }
 
         var logger = loggers.CreateLogger("redis");
-        logger.LogInformation("results to {Endpoint} (streams {Key}, events {Events})", endpoint.Redacted, Redis.RedisKeys.Results("<stream>"), Redis.RedisKeys.Events);
+        logger.LogInformation("results to {Endpoint} (streams {Key}, events {Events})", connection.Endpoint.Redacted, Redis.RedisKeys.Results("<stream>"), Redis.RedisKeys.Events);
         return model =>
         {
-            var sink = new Redis.RedisResultSink(endpoint, model, options, registry, logger);
+            var sink = new Redis.RedisResultSink(connection, model, options, registry, logger);
             made(sink);
             return sink;
         };

@@ -144,6 +144,10 @@ public sealed class StatusServerTests : IClassFixture<InferCommandTests.BuiltMod
             using var anonymous = await http.GetAsync(new Uri(path, UriKind.Relative), HttpCompletionOption.ResponseHeadersRead);
             Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
             Assert.Equal("Bearer", anonymous.Headers.WwwAuthenticate.Single().Scheme);
+            using (var reason = System.Text.Json.JsonDocument.Parse(await anonymous.Content.ReadAsStringAsync()))
+            {
+                Assert.StartsWith("unauthorized", reason.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+            }
 
             using var wrong = new HttpRequestMessage(HttpMethod.Get, path) { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", token + "x") } };
             Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(wrong)).StatusCode);

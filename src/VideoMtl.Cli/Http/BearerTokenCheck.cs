@@ -38,9 +38,9 @@ internal sealed class BearerTokenCheck
             return;
         }
 
-        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
         context.Response.Headers.WWWAuthenticate = "Bearer realm=\"videomtl\"";
-        await context.Response.WriteAsync("unauthorized: send Authorization: Bearer <token>\n").ConfigureAwait(false);
+        await JsonError.Reply("unauthorized: send Authorization: Bearer <token> (the Http:BearerToken setting)", StatusCodes.Status401Unauthorized)
+            .ExecuteAsync(context).ConfigureAwait(false);
     }
 
     /// <summary>Sets the session cookie on a response to a request that presented the token (<c>POST /session</c>).</summary>

@@ -39,7 +39,7 @@ internal sealed class LiveEvents : IDisposable
         response.Headers.CacheControl = "no-cache, no-store";
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping);
         var aborted = ended.Token;
-        using var stall = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        using var stall = new StallGuard(stallTimeout, aborted);
         try
         {
             await response.Body.WriteAsync(Preamble, aborted).ConfigureAwait(false);
@@ -53,23 +53,23 @@ internal sealed class LiveEvents : IDisposable
                 }
 
                 byte[] figures = StreamFigures.Json(_runner.Streams);
-                stall.CancelAfter(stallTimeout);
-                await response.Body.WriteAsync(EventStart, stall.Token).ConfigureAwait(false);
-                await response.Body.WriteAsync(figures, stall.Token).ConfigureAwait(false);
-                await response.Body.WriteAsync(EventEnd, stall.Token).ConfigureAwait(false);
-                await response.Body.FlushAsync(stall.Token).ConfigureAwait(false);
-                stall.CancelAfter(Timeout.InfiniteTimeSpan);
+                var deadline = stall.Begin();
+                await response.Body.WriteAsync(EventStart, deadline).ConfigureAwait(false);
+                await response.Body.WriteAsync(figures, deadline).ConfigureAwait(false);
+                await response.Body.WriteAsync(EventEnd, deadline).ConfigureAwait(false);
+                await response.Body.FlushAsync(deadline).ConfigureAwait(false);
+                stall.End();
                 await Task.WhenAny(changed, Task.Delay(Period, aborted)).ConfigureAwait(false);
             }
+        }
+        catch (OperationCanceledException) when (stall.Stalled)
+        {
+            stalled();
+            context.Abort();
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
             // The client went away, or the server stops.
-        }
-        catch (OperationCanceledException) when (stall.IsCancellationRequested)
-        {
-            stalled();
-            context.Abort();
         }
     }
 

@@ -31,13 +31,13 @@ internal static class LiveView
         {
             if (!context.WebSockets.IsWebSocketRequest)
             {
-                await Error("/previews is a WebSocket: connect with one (the page at / does)", StatusCodes.Status400BadRequest).ExecuteAsync(context).ConfigureAwait(false);
+                await JsonError.Reply("/previews is a WebSocket: connect with one (the page at / does)", StatusCodes.Status400BadRequest).ExecuteAsync(context).ConfigureAwait(false);
                 return;
             }
 
             if (!PreviewSocket.IsSameOrigin(context.Request))
             {
-                await Error("/previews serves this server's own page only", StatusCodes.Status403Forbidden).ExecuteAsync(context).ConfigureAwait(false);
+                await JsonError.Reply("/previews serves this server's own page only", StatusCodes.Status403Forbidden).ExecuteAsync(context).ConfigureAwait(false);
                 return;
             }
 
@@ -59,5 +59,4 @@ internal static class LiveView
         return events;
     }
 
-    private static IResult Error(string message, int status) => Results.Json(new Dictionary<string, string> { ["error"] = message }, statusCode: status);
 }

@@ -22,10 +22,9 @@ internal static class MjpegResponse
         response.Headers.CacheControl = "no-cache, no-store";
         var aborted = context.RequestAborted;
         using var viewer = stream.Watch();
-        // Each frame must be taken within the stall timeout: a client that stops reading fills its socket and
-        // Kestrel's response buffer, the flush waits, and the timeout cancels it and drops the client. Until then
-        // it holds at most one frame (frames are shared, encoded once for every viewer).
-        using var stall = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        // Until it is dropped, a client that stops reading holds at most one frame (frames are shared, encoded once
+        // for every viewer).
+        using var stall = new StallGuard(budget.StallTimeout, aborted);
         long sequence = 0;
         try
         {
@@ -35,22 +34,22 @@ internal static class MjpegResponse
                 byte[] header = Encoding.ASCII.GetBytes(string.Create(
                     CultureInfo.InvariantCulture,
                     $"--{Boundary}\r\nContent-Type: image/jpeg\r\nContent-Length: {frame.Jpeg.Length}\r\nX-Frame-Index: {frame.FrameIndex}\r\n\r\n"));
-                stall.CancelAfter(budget.StallTimeout);
-                await response.Body.WriteAsync(header, stall.Token).ConfigureAwait(false);
-                await response.Body.WriteAsync(frame.Jpeg, stall.Token).ConfigureAwait(false);
-                await response.Body.WriteAsync(Newline, stall.Token).ConfigureAwait(false);
-                await response.Body.FlushAsync(stall.Token).ConfigureAwait(false);
-                stall.CancelAfter(Timeout.InfiniteTimeSpan);
+                var deadline = stall.Begin();
+                await response.Body.WriteAsync(header, deadline).ConfigureAwait(false);
+                await response.Body.WriteAsync(frame.Jpeg, deadline).ConfigureAwait(false);
+                await response.Body.WriteAsync(Newline, deadline).ConfigureAwait(false);
+                await response.Body.FlushAsync(deadline).ConfigureAwait(false);
+                stall.End();
             }
+        }
+        catch (OperationCanceledException) when (stall.Stalled)
+        {
+            budget.Stalled();
+            context.Abort();
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
             // The client went away: nothing to report.
-        }
-        catch (OperationCanceledException) when (stall.IsCancellationRequested)
-        {
-            budget.Stalled();
-            context.Abort();
         }
     }
 

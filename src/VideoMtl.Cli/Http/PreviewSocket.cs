@@ -192,7 +192,7 @@ internal sealed class PreviewSocket : IDisposable
     private async Task SendAsync(HttpContext context, CancellationToken cancellation)
     {
         var frames = new List<(string Stream, PreviewFrame Frame)>();
-        using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        using var stall = new StallGuard(_budget.StallTimeout, cancellation);
         try
         {
             while (true)
@@ -223,14 +223,14 @@ internal sealed class PreviewSocket : IDisposable
                         _headers[stream] = header;
                     }
 
-                    stall.CancelAfter(_budget.StallTimeout);
-                    await _socket.SendAsync(header, WebSocketMessageType.Binary, endOfMessage: false, stall.Token).ConfigureAwait(false);
-                    await _socket.SendAsync(frame.Jpeg, WebSocketMessageType.Binary, endOfMessage: true, stall.Token).ConfigureAwait(false);
-                    stall.CancelAfter(Timeout.InfiniteTimeSpan);
+                    var deadline = stall.Begin();
+                    await _socket.SendAsync(header, WebSocketMessageType.Binary, endOfMessage: false, deadline).ConfigureAwait(false);
+                    await _socket.SendAsync(frame.Jpeg, WebSocketMessageType.Binary, endOfMessage: true, deadline).ConfigureAwait(false);
+                    stall.End();
                 }
             }
         }
-        catch (OperationCanceledException) when (stall.IsCancellationRequested && !cancellation.IsCancellationRequested)
+        catch (OperationCanceledException) when (stall.Stalled)
         {
             _budget.Stalled();
             context.Abort();

@@ -80,7 +80,7 @@ internal sealed class StatusServer : IAsyncDisposable
             {
                 if (context.Connection.LocalPort == management && context.Request.Path.Value is not ("/metrics" or "/healthz" or "/readyz"))
                 {
-                    await Results.Json(new Dictionary<string, string> { ["error"] = $"the management port serves /metrics, /healthz and /readyz; the rest is on port {port}" }, statusCode: StatusCodes.Status404NotFound).ExecuteAsync(context).ConfigureAwait(false);
+                    await JsonError.Reply($"the management port serves /metrics, /healthz and /readyz; the rest is on port {port}", StatusCodes.Status404NotFound).ExecuteAsync(context).ConfigureAwait(false);
                     return;
                 }
 
@@ -103,7 +103,7 @@ internal sealed class StatusServer : IAsyncDisposable
         {
             if (cluster is null)
             {
-                return Results.Json(new Dictionary<string, string> { ["error"] = "this instance is not in a cluster: run it with --cluster (README \"Many machines\")" }, statusCode: StatusCodes.Status404NotFound);
+                return JsonError.Reply("this instance is not in a cluster: run it with --cluster (README \"Many machines\")", StatusCodes.Status404NotFound);
             }
 
             return await cluster.DescribeAsync().ConfigureAwait(false) is { } body
@@ -220,7 +220,7 @@ internal sealed class StatusServer : IAsyncDisposable
     }
 
     private static IResult UnknownStream(string id) =>
-        Results.Json(new Dictionary<string, string> { ["error"] = $"no stream named '{id}': see /streams for the names" }, statusCode: StatusCodes.Status404NotFound);
+        JsonError.Reply($"no stream named '{id}': see /streams for the names", StatusCodes.Status404NotFound);
 
     /// <summary>
     /// The overlays a preview request asks for (<c>?overlays=boxes,labels</c>; all of them without the parameter), or
@@ -235,9 +235,7 @@ internal sealed class StatusServer : IAsyncDisposable
             return true;
         }
 
-        error = Results.Json(
-            new Dictionary<string, string> { ["error"] = $"overlays '{text}' is not a list of {OverlayNames.Accepted}" },
-            statusCode: StatusCodes.Status400BadRequest);
+        error = JsonError.Reply($"overlays '{text}' is not a list of {OverlayNames.Accepted}", StatusCodes.Status400BadRequest);
         return false;
     }
 }

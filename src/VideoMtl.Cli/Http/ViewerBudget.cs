@@ -61,9 +61,7 @@ internal sealed class ViewerBudget
         _full.Inc();
         context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         context.Response.Headers.Connection = "close";
-        return Results.Json(
-            new Dictionary<string, string> { ["error"] = $"too many viewers: the preview serves {_max} at once (Http:MaxViewers); try again in {RetryAfterSeconds} s" },
-            statusCode: StatusCodes.Status503ServiceUnavailable);
+        return JsonError.Reply($"too many viewers: the preview serves {_max} at once (Http:MaxViewers); try again in {RetryAfterSeconds} s", StatusCodes.Status503ServiceUnavailable);
     }
 
     /// <summary>Counts a viewer disconnected for not reading.</summary>

@@ -147,8 +147,10 @@ public sealed class PipelineRunner(
         Metrics = metrics;
         pool.Published = packet =>
         {
-            metrics.Published(packet);
-            packet.Stream.RecentLatency.Add(Stopwatch.GetElapsedTime(packet.CapturedAt).TotalMilliseconds);
+            // One clock read for both: the histogram Prometheus scrapes and the window the live view's p50/p99 come from.
+            var latency = Stopwatch.GetElapsedTime(packet.CapturedAt);
+            metrics.Published(packet.Stream, latency);
+            packet.Stream.RecentLatency.Add(latency.TotalMilliseconds);
             FramePublished?.Invoke(packet);
         };
         var faults = new FaultLog(_logger, metrics);

@@ -181,12 +181,8 @@ public sealed class PipelineMetrics
         }
     }
 
-    /// <summary>The frame's last sink has it: its end-to-end latency, from the arrival of its bytes to now.</summary>
-    public void Published(FramePacket packet)
-    {
-        ArgumentNullException.ThrowIfNull(packet);
-        For(packet.Stream).Latency.Observe(Stopwatch.GetElapsedTime(packet.CapturedAt).TotalSeconds);
-    }
+    /// <summary>A frame's last sink has it: its end-to-end latency, from the arrival of its bytes to now.</summary>
+    public void Published(StreamState stream, TimeSpan latency) => For(stream).Latency.Observe(latency.TotalSeconds);
 
     /// <summary>Time a sink spent encoding/writing one frame.</summary>
     public void Encoded(double seconds) => _stageDuration[6].Observe(seconds);

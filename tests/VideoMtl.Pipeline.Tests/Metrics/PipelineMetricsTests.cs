@@ -32,7 +32,7 @@ public sealed class PipelineMetricsTests
         metrics.BatchRan(9, 0.8);
         var packet = Packet(_a, classIds: [0, 0, 2, 57]);
         metrics.Processed(packet, ClassNames);
-        metrics.Published(packet);
+        metrics.Published(packet.Stream, Stopwatch.GetElapsedTime(packet.CapturedAt));
         _b.Status = StreamStatus.Up;
 
         var lines = registry.Scrape().Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -121,7 +121,7 @@ public sealed class PipelineMetricsTests
             metrics.Dropped(_b, "capture", "stale");
             metrics.BatchRan(4, 0.1);
             metrics.Processed(packet, ClassNames);
-            metrics.Published(packet);
+            metrics.Published(packet.Stream, Stopwatch.GetElapsedTime(packet.CapturedAt));
             metrics.Encoded(0.005);
         }
     }

@@ -148,7 +148,7 @@ internal sealed class CaptureWorker(
 
                 // The lease goes back only once this stream's frames are out of the pipeline: the next owner's
                 // results must not interleave with this one's last.
-                WaitForFramesInFlight(options.DrainTimeout);
+                state.WaitUntilDrained(options.DrainTimeout);
                 if (ended)
                 {
                     lease.Complete();
@@ -168,15 +168,6 @@ internal sealed class CaptureWorker(
             }
 
             return;
-        }
-    }
-
-    private void WaitForFramesInFlight(TimeSpan bound)
-    {
-        var waited = Stopwatch.StartNew();
-        while (state.InFlight > 0 && waited.Elapsed < bound)
-        {
-            Thread.Sleep(5);
         }
     }
 

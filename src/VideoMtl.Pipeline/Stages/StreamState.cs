@@ -110,9 +110,44 @@ public sealed class StreamState
     /// </summary>
     public long InFlight => Interlocked.Read(ref _inFlight);
 
+    // Pulsed whenever the count reaches 0; a monitor, not an event, because nothing here is disposed.
+    private readonly object _drainGate = new();
+
     internal void EnteredPipeline() => Interlocked.Increment(ref _inFlight);
 
-    internal void LeftPipeline() => Interlocked.Decrement(ref _inFlight);
+    internal void LeftPipeline()
+    {
+        if (Interlocked.Decrement(ref _inFlight) == 0)
+        {
+            lock (_drainGate)
+            {
+                Monitor.PulseAll(_drainGate);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits until <see cref="InFlight"/> is 0 or <paramref name="bound"/> has passed; true when it is 0. For a
+    /// hand-over, once capture has stopped: only frames leaving change the count then.
+    /// </summary>
+    public bool WaitUntilDrained(TimeSpan bound)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        lock (_drainGate)
+        {
+            // Checked under the lock the last frame pulses it with: a count reaching 0 after the check wakes the wait.
+            while (InFlight > 0)
+            {
+                var left = bound - waited.Elapsed;
+                if (left <= TimeSpan.Zero || !Monitor.Wait(_drainGate, left))
+                {
+                    return InFlight <= 0;
+                }
+            }
+
+            return true;
+        }
+    }
 
     /// <summary>Frames processed per second over the last complete 2-second window.</summary>
     public double ProcessedFps

@@ -58,5 +58,4 @@ internal static class LiveView
         });
         return events;
     }
-
 }

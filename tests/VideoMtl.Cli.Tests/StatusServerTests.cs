@@ -178,6 +178,32 @@ public sealed class StatusServerTests : IClassFixture<InferCommandTests.BuiltMod
     }
 
     [Fact]
+    public async Task Errors_with_a_body_are_one_line_of_json()
+    {
+        using var output = new TemporaryDirectory();
+        // A camera nobody serves: it never delivers a frame, so its snapshot has none to give.
+        string dead = $"rtsp://127.0.0.1:{LoopbackPorts.Free()}/none";
+        await using var run = await RunningPipeline.StartAsync(
+            "cam", null, "run", "--source", "cam=" + TestData.VtestAvi, "--source", "dead=" + dead, "--out", output.Path, "--model", _model.Path, "--no-video", "--loop");
+        foreach (var (path, status, start) in new[]
+        {
+            ("/streams/dead/snapshot.jpg", HttpStatusCode.ServiceUnavailable, "no frame yet"),
+            ("/streams/nobody/snapshot.jpg", HttpStatusCode.NotFound, "no stream named 'nobody'"),
+            ("/streams/cam/mjpeg?overlays=sparkles", HttpStatusCode.BadRequest, "overlays 'sparkles'"),
+            ("/cluster", HttpStatusCode.NotFound, "this instance is not in a cluster"),
+        })
+        {
+            using var response = await run.Http.GetAsync(new Uri(path, UriKind.Relative));
+            Assert.Equal(status, response.StatusCode);
+            Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);
+            string body = await response.Content.ReadAsStringAsync();
+            Assert.DoesNotContain('\n', body.TrimEnd());
+            using var json = JsonDocument.Parse(body);
+            Assert.StartsWith(start, json.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Preview_clients_that_never_read_hold_up_nothing()
     {
         using var output = new TemporaryDirectory();

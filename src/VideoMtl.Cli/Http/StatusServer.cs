@@ -142,7 +142,7 @@ internal sealed class StatusServer : IAsyncDisposable
             }
 
             return frame is null
-                ? Results.Text("no frame yet: the stream has not delivered one\n", statusCode: StatusCodes.Status503ServiceUnavailable)
+                ? JsonError.Reply("no frame yet: the stream has not delivered one; try again in a moment", StatusCodes.Status503ServiceUnavailable)
                 : Results.Bytes(frame.Jpeg, "image/jpeg");
         });
         app.MapGet("/streams/{id}/mjpeg", async (string id, string? overlays, HttpContext context) =>

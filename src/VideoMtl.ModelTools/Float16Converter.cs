@@ -95,7 +95,7 @@ internal static class Float16Converter
         var node = new Proto.NodeProto { Name = $"{output}_cast", OpType = "Cast" };
         node.Input.Add(input);
         node.Output.Add(output);
-        node.Attribute.Add(new Proto.AttributeProto { Name = "to", Type = Proto.AttributeProto.Types.AttributeType.Int, I = to });
+        node.Attribute.Add(OnnxAttributes.Int("to", to));
         return node;
     }
 

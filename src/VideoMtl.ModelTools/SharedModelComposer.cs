@@ -115,7 +115,7 @@ public static class SharedModelComposer
         // The persons: the trunk's boxes and first class score, then the keypoints.
         string persons = Node(graph, "Slice", "kpt/persons", TrunkName(boxesOutput),
             Int64s(graph, "kpt/p_start", 0), Int64s(graph, "kpt/p_end", PersonRows), Int64s(graph, "kpt/axis1", 1));
-        graph.Node.Add(new Proto.NodeProto { Name = "kpt/pose", OpType = "Concat", Input = { persons, keypoints }, Output = { keypointOutput }, Attribute = { IntAttribute("axis", 1) } });
+        graph.Node.Add(new Proto.NodeProto { Name = "kpt/pose", OpType = "Concat", Input = { persons, keypoints }, Output = { keypointOutput }, Attribute = { OnnxAttributes.Int("axis", 1) } });
         graph.Output.Add(new Proto.ValueInfoProto
         {
             Name = keypointOutput,
@@ -175,15 +175,12 @@ public static class SharedModelComposer
         node.Input.AddRange(inputs);
         if (axis is { } a)
         {
-            node.Attribute.Add(IntAttribute("axis", a));
+            node.Attribute.Add(OnnxAttributes.Int("axis", a));
         }
 
         graph.Node.Add(node);
         return node.Output[0];
     }
-
-    private static Proto.AttributeProto IntAttribute(string name, long value) =>
-        new() { Name = name, Type = Proto.AttributeProto.Types.AttributeType.Int, I = value };
 
     private static string Int64s(Proto.GraphProto graph, string name, params long[] values)
     {

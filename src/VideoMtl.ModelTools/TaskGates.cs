@@ -99,7 +99,7 @@ internal static class TaskGates
                     Name = $"{flag}/gather/{outside[g]}",
                     Input = { outside[g], used },
                     Output = { gathered[outside[g]] },
-                    Attribute = { new Proto.AttributeProto { Name = "axis", Type = Proto.AttributeProto.Types.AttributeType.Int, I = 0 } },
+                    Attribute = { OnnxAttributes.Int("axis", 0) },
                 });
             }
 
@@ -149,7 +149,7 @@ internal static class TaskGates
             graph.Node.Add(new Proto.NodeProto { OpType = "Size", Name = $"{flag}/count", Input = { used }, Output = { $"{flag}/count" } });
             graph.Node.Add(new Proto.NodeProto { OpType = "Greater", Name = $"{flag}/any", Input = { $"{flag}/count", $"{flag}/zero" }, Output = { $"{flag}/any" } });
             graph.Node.Add(gate);
-            graph.Initializer.Add(Int64Tensor($"{flag}/zero", [], 0));
+            graph.Initializer.Add(OnnxTensors.CreateInt64($"{flag}/zero", [], [0L]));
             graph.Input.Add(RowsInfo(flag));
             graph.Output.Add(RowsInfo(used));
 
@@ -335,20 +335,20 @@ internal static class TaskGates
             return node.Output[0];
         }
 
-        graph.Initializer.Add(Int64Tensor($"{flag}/auto/start", [1], start));
-        graph.Initializer.Add(Int64Tensor($"{flag}/auto/end", [1], end));
-        graph.Initializer.Add(Int64Tensor($"{flag}/auto/axis1", [1], 1));
-        graph.Initializer.Add(Int64Tensor($"{flag}/auto/axes", [2], 1, 2));
-        graph.Initializer.Add(Int64Tensor($"{flag}/auto/flat", [1], -1));
+        graph.Initializer.Add(OnnxTensors.CreateInt64($"{flag}/auto/start", [1], [start]));
+        graph.Initializer.Add(OnnxTensors.CreateInt64($"{flag}/auto/end", [1], [end]));
+        graph.Initializer.Add(OnnxTensors.CreateInt64($"{flag}/auto/axis1", [1], [1L]));
+        graph.Initializer.Add(OnnxTensors.CreateInt64($"{flag}/auto/axes", [2], [1L, 2L]));
+        graph.Initializer.Add(OnnxTensors.CreateInt64($"{flag}/auto/flat", [1], [-1L]));
         // Only the offered rows are looked at: a batch with none offered (no auto stream) costs nothing here.
-        string offeredBoxes = Node("Gather", "offered", ["seg_boxes", auto], IntAttribute("axis", 0));
+        string offeredBoxes = Node("Gather", "offered", ["seg_boxes", auto], OnnxAttributes.Int("axis", 0));
         string scores = Node("Slice", "scores", [offeredBoxes, $"{flag}/auto/start", $"{flag}/auto/end", $"{flag}/auto/axis1"]);
-        string best = Node("ReduceMax", "best", [scores, $"{flag}/auto/axes"], IntAttribute("keepdims", 0));
+        string best = Node("ReduceMax", "best", [scores, $"{flag}/auto/axes"], OnnxAttributes.Int("keepdims", 0));
         string present = Node("Greater", "present", [best, TaskGateNames.AutoThreshold]);
         string nonzero = Node("NonZero", "nonzero", [present]);
         string index = Node("Reshape", "index", [nonzero, $"{flag}/auto/flat"]);
-        string picked = Node("Gather", "picked", [auto, index], IntAttribute("axis", 0));
-        graph.Node.Add(new Proto.NodeProto { OpType = "Concat", Name = $"{flag}/used", Input = { flag, picked }, Output = { used }, Attribute = { IntAttribute("axis", 0) } });
+        string picked = Node("Gather", "picked", [auto, index], OnnxAttributes.Int("axis", 0));
+        graph.Node.Add(new Proto.NodeProto { OpType = "Concat", Name = $"{flag}/used", Input = { flag, picked }, Output = { used }, Attribute = { OnnxAttributes.Int("axis", 0) } });
         graph.Input.Add(RowsInfo(auto));
         if (!graph.Input.Any(i => i.Name == TaskGateNames.AutoThreshold))
         {
@@ -372,17 +372,6 @@ internal static class TaskGates
             },
         },
     };
-
-    private static Proto.TensorProto Int64Tensor(string name, long[] dims, params long[] values)
-    {
-        var tensor = new Proto.TensorProto { Name = name, DataType = OnnxTensors.Int64 };
-        tensor.Dims.Add(dims);
-        tensor.Int64Data.Add(values);
-        return tensor;
-    }
-
-    private static Proto.AttributeProto IntAttribute(string name, long value) =>
-        new() { Name = name, Type = Proto.AttributeProto.Types.AttributeType.Int, I = value };
 
     /// <summary>The values a node reads: its inputs, and what its subgraphs read from outside them.</summary>
     private static IEnumerable<string> ReadValues(Proto.NodeProto node) =>

@@ -28,9 +28,7 @@ public static class ModelGating
         }
 
         var gates = TaskGates.Apply(model.Graph);
-        string temporary = outputPath + ".partial";
-        File.WriteAllBytes(temporary, model.ToByteArray());
-        File.Move(temporary, outputPath, overwrite: true);
+        ModelFile.WriteWhole(outputPath, model.ToByteArray());
         return gates;
     }
 }

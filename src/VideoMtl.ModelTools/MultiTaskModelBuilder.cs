@@ -126,11 +126,7 @@ public sealed partial class MultiTaskModelBuilder
             compositeBytes = halfBytes;
         }
 
-        // Write next to the target and move into place: a failed or interrupted build never leaves
-        // a truncated model where the pipeline would pick it up.
-        string temporary = request.OutputPath + ".partial";
-        File.WriteAllBytes(temporary, compositeBytes);
-        File.Move(temporary, request.OutputPath, overwrite: true);
+        ModelFile.WriteWhole(request.OutputPath, compositeBytes);
         return new ModelBuildResult(
             Path.GetFullPath(request.OutputPath),
             compositeBytes.Length,

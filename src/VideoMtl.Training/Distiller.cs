@@ -231,9 +231,7 @@ public static class Distiller
         byte[] model = SharedModelComposer.Compose(
             request.Segment, new Dictionary<string, string> { ["output0"] = "seg_boxes", ["output1"] = "seg_protos" }, "output0", "pose",
             [.. levels.Select(l => l.Export())], metadata);
-        string temporary = request.Output + ".partial";
-        File.WriteAllBytes(temporary, model);
-        File.Move(temporary, request.Output, overwrite: true);
+        ModelFile.WriteWhole(request.Output, model);
         return model.Length;
     }
 

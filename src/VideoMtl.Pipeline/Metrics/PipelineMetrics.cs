@@ -37,6 +37,10 @@ public sealed class PipelineMetrics
     private readonly Histogram _batchSize;
     private readonly Counter _headRuns;
     private readonly Counter _headSkipped;
+    // Children looked up once per label set (bounded: tasks × reasons), so recording a batch allocates nothing.
+    // Written by the one inference worker only.
+    private readonly Dictionary<string, Counter.Child> _headRunsBy = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<string, Counter.Child>> _headSkippedBy = new(StringComparer.Ordinal); // task, then reason
 
     // Label names are declared in alphabetical order: the exposition then reads exactly as it did before
     // prometheus-net (the hand-written exporter sorted them), so recorded queries and greps keep working.
@@ -143,10 +147,31 @@ public sealed class PipelineMetrics
     }
 
     /// <summary>A task's part of the model ran for a batch (detection always does).</summary>
-    public void HeadRan(string task) => _headRuns.WithLabels(task).Inc();
+    public void HeadRan(string task)
+    {
+        if (!_headRunsBy.TryGetValue(task, out var child))
+        {
+            _headRunsBy[task] = child = _headRuns.WithLabels(task);
+        }
+
+        child.Inc();
+    }
 
     /// <summary>A task's part of the model was skipped for a batch.</summary>
-    public void HeadSkipped(string task, string reason) => _headSkipped.WithLabels(reason, task).Inc();
+    public void HeadSkipped(string task, string reason)
+    {
+        if (!_headSkippedBy.TryGetValue(task, out var byReason))
+        {
+            _headSkippedBy[task] = byReason = new(StringComparer.Ordinal);
+        }
+
+        if (!byReason.TryGetValue(reason, out var child))
+        {
+            byReason[reason] = child = _headSkipped.WithLabels(reason, task);
+        }
+
+        child.Inc();
+    }
 
     public void BatchRan(int size, double seconds)
     {

@@ -120,6 +120,8 @@ public sealed class PipelineMetricsTests
             metrics.Captured(_b);
             metrics.Dropped(_b, "capture", "stale");
             metrics.BatchRan(4, 0.1);
+            metrics.HeadRan("detect");
+            metrics.HeadSkipped("pose", "not_asked");
             metrics.Processed(packet, ClassNames);
             metrics.Published(packet.Stream, Stopwatch.GetElapsedTime(packet.CapturedAt));
             metrics.Encoded(0.005);

@@ -97,6 +97,19 @@ public sealed class ModelSession : IDisposable
     public static OrtValue Rows(ReadOnlySpan<long> rows) => OrtValue.CreateTensorValueFromMemory(rows.ToArray(), [rows.Length]);
 
     /// <summary>
+    /// A task gate input's value that computes everything for a batch of <paramref name="batch"/> images: every row
+    /// listed (<c>TASK_rows</c>), none offered for auto selection (<c>TASK_auto_rows</c>), a threshold of 1
+    /// (<c>auto_threshold</c>); null for an input that is not a gate's.
+    /// </summary>
+    public static OrtValue? DefaultGateInput(string name, Microsoft.ML.OnnxRuntime.Tensors.TensorElementType type, int rank, long batch) => type switch
+    {
+        Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64 when TaskGateNames.IsAutoRows(name) => Rows([]),
+        Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64 => Rows([.. Enumerable.Range(0, (int)batch).Select(i => (long)i)]),
+        Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float when rank == 0 => OrtValue.CreateTensorValueFromMemory(new float[] { 1 }, []),
+        _ => null,
+    };
+
+    /// <summary>
     /// The inputs given, then for each task gate not given its default: every row listed (<c>TASK_rows</c>), no row
     /// offered for auto selection (<c>TASK_auto_rows</c>), a threshold of 1 (<c>auto_threshold</c>): everything computed
     /// for every image, as a model without gates would.
@@ -116,13 +129,8 @@ public sealed class ModelSession : IDisposable
             long batch = given[0].GetTensorTypeAndShape().Shape[0];
             foreach (var input in session.Inputs.Skip(given.Count))
             {
-                OrtValue value = input.ElementType switch
-                {
-                    Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64 when TaskGateNames.IsAutoRows(input.Name) => Rows([]),
-                    Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64 => Rows([.. Enumerable.Range(0, (int)batch).Select(i => (long)i)]),
-                    Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float when input.Shape.Count == 0 => OrtValue.CreateTensorValueFromMemory(new float[] { 1 }, []),
-                    _ => throw new ArgumentException($"the model has {session._inputNames.Length} inputs but {given.Count} values were given", nameof(given)),
-                };
+                var value = DefaultGateInput(input.Name, input.ElementType, input.Shape.Count, batch)
+                    ?? throw new ArgumentException($"the model has {session._inputNames.Length} inputs but {given.Count} values were given", nameof(given));
                 _made.Add(value);
                 Inputs.Add(value);
             }

@@ -18,13 +18,9 @@ public sealed class GateInputs : IDisposable
         long batch = image.GetTensorTypeAndShape().Shape[0];
         foreach (string name in session.InputNames.Skip(1))
         {
-            var value = session.InputMetadata[name].ElementDataType switch
-            {
-                Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64 when VideoMtl.Inference.TaskGateNames.IsAutoRows(name) => OrtValue.CreateTensorValueFromMemory(Array.Empty<long>(), [0]),
-                Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64 => OrtValue.CreateTensorValueFromMemory(Enumerable.Range(0, (int)batch).Select(i => (long)i).ToArray(), [batch]),
-                Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float => OrtValue.CreateTensorValueFromMemory(new[] { 1f }, []),
-                _ => throw new InvalidOperationException($"input {name} is not a task gate"),
-            };
+            var metadata = session.InputMetadata[name];
+            var value = VideoMtl.Inference.ModelSession.DefaultGateInput(name, metadata.ElementDataType, metadata.Dimensions.Length, batch)
+                ?? throw new InvalidOperationException($"input {name} is not a task gate");
             _gates.Add(value);
             Values.Add(value);
         }

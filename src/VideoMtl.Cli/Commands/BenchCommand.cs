@@ -126,7 +126,6 @@ internal static class BenchCommand
         return command;
     }
 
-    /// <summary><c>bench --live N</c>: the live-latency run only.</summary>
     /// <summary>
     /// A side-by-side measurement (models, task sets): run on a pool thread, then its table, or its JSON on stdout
     /// (<c>--json -</c>) or also in a file. A stop ends it with exit 0 and no figures (half of one compares nothing).
@@ -160,6 +159,7 @@ internal static class BenchCommand
         return 0;
     }
 
+    /// <summary><c>bench --live N</c>: the live-latency run only.</summary>
     private static async Task<int> LiveAsync(BenchOptions options, int streams, string duration, string? jsonPath, ILoggerFactory loggerFactory, TextWriter output, CancellationToken stop)
     {
         if (streams is < 1 or > 64)

@@ -19,7 +19,8 @@ public static class TaskNames
     {
         ArgumentNullException.ThrowIfNull(text);
         var tasks = ModelTasks.None;
-        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries))
+        string[] parts = text.Split(',', StringSplitOptions.TrimEntries);
+        foreach (string part in parts)
         {
             if (part.Equals("all", StringComparison.OrdinalIgnoreCase))
             {
@@ -30,7 +31,7 @@ public static class TaskNames
             if (part.Equals("auto", StringComparison.OrdinalIgnoreCase))
             {
                 // Alone: every task, each when the frame calls for it; with tasks: those, the same way.
-                tasks |= ModelTasks.Auto | (text.Split(',', StringSplitOptions.TrimEntries).Length == 1 ? ModelTasks.All : ModelTasks.None);
+                tasks |= ModelTasks.Auto | (parts.Length == 1 ? ModelTasks.All : ModelTasks.None);
                 continue;
             }
 

@@ -27,8 +27,9 @@ internal sealed class InferenceWorker(
     private readonly long[]?[] _rowBuffers = new long[]?[model.Gates.Count];
     private readonly OrtValue?[,] _rowValues = new OrtValue?[model.Gates.Count, options.MaxBatch + 1];
     private readonly string[] _gateTaskNames = [.. model.Gates.Select(g => Core.Model.TaskNames.Format(g.Task))];
-    private readonly string[] _ungatedTasks = [.. new[] { Core.Model.ModelTasks.Segment, Core.Model.ModelTasks.Pose }
-        .Where(t => model.Description.Tasks.HasFlag(t) && !model.Gates.Any(g => g.Task == t)).Select(Core.Model.TaskNames.Format)];
+    // The parts without a gate run for every frame: detection, and any task of the model that has no gate.
+    private readonly string[] _ungatedTasks = [Core.Model.TaskNames.Format(Core.Model.ModelTasks.Detect), .. Core.Model.TaskGate.Known
+        .Where(k => model.Description.Tasks.HasFlag(k.Task) && !model.Gates.Any(g => g.Task == k.Task)).Select(k => Core.Model.TaskNames.Format(k.Task))];
     // Per gate: frames offered for auto selection in the current batch, and when each auto stream was last listed.
     private readonly long[]?[] _autoBuffers = new long[]?[model.Gates.Count];
     private readonly OrtValue?[,] _autoValues = new OrtValue?[model.Gates.Count, options.MaxBatch + 1];
@@ -233,10 +234,9 @@ internal sealed class InferenceWorker(
     private void PlaceFrames(IReadOnlyList<OrtValue> outputs)
     {
         int count = _batch.Count;
-        metrics.HeadRan("detect");
         foreach (string always in _ungatedTasks)
         {
-            metrics.HeadRan(always); // a part without a gate runs for every frame
+            metrics.HeadRan(always);
         }
 
         for (int i = 0; i < count; i++)
